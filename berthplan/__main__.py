@@ -1,0 +1,3 @@
+from berthplan.cli import main
+
+main()

@@ -1,0 +1,81 @@
+"""The ``berthplan`` command line.
+
+Exit codes: 0 plan found (or valid), 1 ``check`` found violations, 2 bad input or usage,
+3 infeasible, 4 solver error or no solution within the limits. Heavy modules (pandas, solvers)
+are imported inside the commands, so ``berthplan --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from berthplan import __version__
+from berthplan.errors import InstanceError, UsageError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER = 0, 1, 2, 3, 4
+
+
+def fail(message: str, code: int = EXIT_INPUT) -> NoReturn:
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+def user_errors(fn: F) -> F:
+    """Turn the errors a user can fix into messages and exit code 2, never a traceback."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except InstanceError as e:
+            n = len(e.issues)
+            fail(f"{e.render()}\n{n} error{'s' if n != 1 else ''} in {e.source}")
+        except UsageError as e:
+            fail(f"error: {e}")
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="berthplan")
+def main() -> None:
+    """Plan port capacity: berth construction and liner routes at least discounted cost."""
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@user_errors
+def validate(file: str) -> None:
+    """Check an instance FILE and summarize it (exit 2 with every error if invalid)."""
+    from berthplan.io import load
+    from berthplan.summary import summarize
+
+    inst = load(file)
+    click.echo(summarize(inst))
+    click.echo(f"{file}: valid")
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of instance files (units and meanings included)."""
+    from berthplan.instance import Instance
+
+    click.echo(json.dumps(Instance.model_json_schema(), indent=2, sort_keys=True))
+
+
+def _register_optional() -> None:
+    # Commands of later layers register themselves here, importing only click at start-up.
+    from berthplan import commands
+
+    commands.register(main)
+
+
+_register_optional()

@@ -1,0 +1,42 @@
+"""Errors a user can act on: every problem of an instance file, located, reported at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, order=True)
+class Issue:
+    """One problem of an instance, at a place in the file.
+
+    ``path`` addresses the offending value in the raw document (list positions as ints); the
+    loader turns it into ``FILE:LINE: projects[ID].field`` using the ids and line marks it kept.
+    """
+
+    line: int
+    location: str
+    message: str
+
+
+class InstanceError(Exception):
+    """An instance file that cannot be used, with every problem found in it."""
+
+    def __init__(self, source: str, issues: list[Issue]) -> None:
+        self.source = source
+        self.issues = sorted(set(issues))
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        lines = []
+        for i in self.issues:
+            where = f"{self.source}:{i.line}" if i.line else self.source
+            lines.append(
+                f"{where}: {i.location}: {i.message}" if i.location else f"{where}: {i.message}"
+            )
+        return "\n".join(lines)
+
+
+class UsageError(Exception):
+    """A bad option, override or profile: reported as ``location: message``, exit code 2."""

@@ -75,7 +75,7 @@ def records_from_raw(data: dict[str, Any]) -> Records:
         areas = p.get("areas") if isinstance(p, dict) else None
         r.area_ids |= _ids(areas)
         if isinstance(p, dict) and isinstance(p.get("id"), str):
-            r.port_of_area.update(dict.fromkeys(_ids(areas), p["id"]))
+            r.port_of_area.update(dict.fromkeys(_ids(areas), str(p["id"])))
         r.areas += [(("ports", i, "areas", k), a) for k, a in _valid(rec.Area, areas)]
     r.berths = _valid(rec.Berth, data.get("berths"))
     r.projects = _valid(rec.Project, data.get("projects"))

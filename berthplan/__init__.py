@@ -17,14 +17,14 @@ __version__ = "0.1.0"
 __all__ = ["Instance", "InstanceError", "Plan", "__version__", "load", "loads", "solve"]
 
 if TYPE_CHECKING:
+    from berthplan.optimize import solve
     from berthplan.plan import Plan
-    from berthplan.solve import solve
 
 
 def __getattr__(name: str) -> Any:
     # Lazy, so `import berthplan` stays light and imports no solver.
     if name == "solve":
-        from berthplan.solve import solve
+        from berthplan.optimize import solve
 
         return solve
     if name == "Plan":

@@ -8,40 +8,13 @@ are imported inside the commands, so ``berthplan --help`` stays fast.
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, NoReturn, TypeVar
 
 import click
 
 from berthplan import __version__
-from berthplan.errors import InstanceError, UsageError
+from berthplan.cli_util import EXIT_INPUT, EXIT_OK, fail, user_errors
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-EXIT_OK, EXIT_VIOLATIONS, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER = 0, 1, 2, 3, 4
-
-
-def fail(message: str, code: int = EXIT_INPUT) -> NoReturn:
-    click.echo(message, err=True)
-    sys.exit(code)
-
-
-def user_errors(fn: F) -> F:
-    """Turn the errors a user can fix into messages and exit code 2, never a traceback."""
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except InstanceError as e:
-            n = len(e.issues)
-            fail(f"{e.render()}\n{n} error{'s' if n != 1 else ''} in {e.source}")
-        except UsageError as e:
-            fail(f"error: {e}")
-
-    return wrapper  # type: ignore[return-value]
+__all__ = ["EXIT_INPUT", "EXIT_OK", "fail", "main", "user_errors"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -1,0 +1,146 @@
+"""HiGHS through highspy, loaded straight from the sparse arrays (the default backend)."""
+
+from __future__ import annotations
+
+import time
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+from berthplan.backends.base import (
+    Capabilities,
+    Options,
+    Result,
+    Status,
+    captured_stdout,
+    relative_gap,
+)
+from berthplan.errors import UsageError
+from berthplan.sparse import Arrays
+
+
+@cache
+def _probe() -> tuple[bool, str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+    from importlib.util import find_spec
+
+    if find_spec("highspy") is None:  # pragma: no cover - highspy is a dependency
+        return False, "highspy is not installed", ""
+    try:
+        return True, "", version("highspy")
+    except PackageNotFoundError:  # pragma: no cover
+        return True, "", "unknown"
+
+
+class HighsBackend:
+    """``highs``: the embedded HiGHS MIP solver."""
+
+    name = "highs"
+    capabilities = Capabilities(threads=True, warm_start=True)
+
+    def available(self) -> tuple[bool, str]:
+        ok, why, _ = _probe()
+        return ok, why
+
+    def version(self) -> str:
+        return _probe()[2]
+
+    def solve(self, model: Arrays, options: Options) -> Result:
+        import highspy
+
+        t0 = time.perf_counter()
+        with captured_stdout() as out:
+            h = highspy.Highs()  # type: ignore[no-untyped-call]
+            _set_options(h, options)
+            h.passModel(_lp(model))
+            h.run()
+            status = h.getModelStatus()
+            info = h.getInfo()
+            values = np.array(h.getSolution().col_value, dtype=float)
+        wall = time.perf_counter() - t0
+        return _result(h, status, info, values, model, wall, "".join(out))
+
+
+def _lp(model: Arrays) -> Any:
+    import highspy
+
+    lp = highspy.HighsLp()
+    lp.num_col_ = len(model.c)
+    lp.num_row_ = model.A.shape[0]
+    lp.col_cost_ = model.c
+    lp.col_lower_ = model.lb
+    lp.col_upper_ = model.ub
+    lp.row_lower_ = model.row_lo
+    lp.row_upper_ = model.row_hi
+    lp.offset_ = model.offset
+    csc = model.A.tocsc()
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = csc.indptr
+    lp.a_matrix_.index_ = csc.indices
+    lp.a_matrix_.value_ = csc.data
+    if model.integer.any():
+        kinds = highspy.HighsVarType
+        lp.integrality_ = [kinds.kInteger if i else kinds.kContinuous for i in model.integer]
+    return lp
+
+
+def _set_options(h: Any, options: Options) -> None:
+    values: dict[str, Any] = {"output_flag": True, "log_to_console": True}
+    if options.time_limit is not None:
+        values["time_limit"] = float(options.time_limit)
+    if options.gap is not None:
+        values["mip_rel_gap"] = float(options.gap)
+    if options.threads is not None:
+        values["threads"] = int(options.threads)
+    if options.seed is not None:
+        values["random_seed"] = int(options.seed)
+    values.update(options.extra)
+    import highspy
+
+    for key, value in values.items():
+        if h.setOptionValue(key, value) != highspy.HighsStatus.kOk:
+            raise UsageError(f"highs: unknown option or bad value: {key} = {value!r}")
+
+
+def _result(
+    h: Any, status: Any, info: Any, values: Any, model: Arrays, wall: float, log: str
+) -> Result:
+    import highspy
+
+    ms = highspy.HighsModelStatus
+    has_plan = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    is_mip = bool(model.integer.any())
+    objective = float(info.objective_function_value) if has_plan else None
+    bound = float(info.mip_dual_bound) if is_mip else objective
+    if status == ms.kOptimal:
+        kind = Status.OPTIMAL
+    elif status in (ms.kInfeasible, ms.kUnboundedOrInfeasible):
+        kind = Status.INFEASIBLE
+    elif status == ms.kUnbounded:
+        kind = Status.UNBOUNDED
+    elif status in (
+        ms.kTimeLimit,
+        ms.kIterationLimit,
+        ms.kSolutionLimit,
+        ms.kInterrupt,
+        ms.kObjectiveBound,
+    ):
+        kind = Status.FEASIBLE if has_plan else Status.NO_SOLUTION
+    else:
+        kind = Status.ERROR
+    if kind == Status.OPTIMAL and not has_plan:
+        kind = Status.ERROR
+    x = values if has_plan and len(values) == len(model.c) else None
+    if kind == Status.OPTIMAL and model.A.shape[0] == 0 and len(model.c) == 0:
+        x = np.zeros(0)
+    return Result(
+        status=kind,
+        x=x,
+        objective=objective,
+        bound=bound if has_plan or is_mip else None,
+        gap=relative_gap(objective, bound),
+        wall_time=wall,
+        log=log,
+        message=h.modelStatusToString(status),
+    )

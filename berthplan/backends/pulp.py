@@ -1,0 +1,196 @@
+"""Solvers reached through PuLP (``pulp:cbc`` ships inside PuLP 3.x)."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import time
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from berthplan.backends.base import Capabilities, Options, Result, Status, read_log, relative_gap
+from berthplan.errors import UsageError
+from berthplan.sparse import Arrays
+
+
+def to_lp_problem(
+    model: Arrays, *, readable: bool = True, name: str = "berthplan"
+) -> tuple[Any, list[Any]]:
+    """The model as a ``pulp.LpProblem`` and its variables in column order.
+
+    With ``readable`` the columns and rows keep berthplan's labels (PuLP turns ``[]-,`` into
+    ``_``; a clash gets a ``#n`` suffix), else they are ``c<i>`` / ``r<i>``.
+    """
+    import pulp
+
+    prob = pulp.LpProblem(re.sub(r"[^A-Za-z0-9_]", "_", name), pulp.LpMinimize)
+    col_names = _unique(model.col_names) if readable else [f"c{i}" for i in range(len(model.c))]
+    row_names = _unique(model.row_names) if readable else [f"r{i}" for i in range(model.A.shape[0])]
+    variables = [
+        pulp.LpVariable(
+            n,
+            lowBound=None if np.isinf(lo) else float(lo),
+            upBound=None if np.isinf(hi) else float(hi),
+            cat=pulp.LpInteger if integer else pulp.LpContinuous,
+        )
+        for n, lo, hi, integer in zip(col_names, model.lb, model.ub, model.integer, strict=True)
+    ]
+    nz = np.nonzero(model.c)[0]
+    prob += pulp.LpAffineExpression(
+        [(variables[j], float(model.c[j])) for j in nz], constant=model.offset
+    )
+    A = model.A
+    for i in range(A.shape[0]):
+        lo, hi = model.row_lo[i], model.row_hi[i]
+        start, end = A.indptr[i], A.indptr[i + 1]
+        expr = pulp.LpAffineExpression(
+            [
+                (variables[j], float(v))
+                for j, v in zip(A.indices[start:end], A.data[start:end], strict=True)
+            ]
+        )
+        if lo == hi:
+            prob += pulp.LpConstraint(expr, pulp.LpConstraintEQ, row_names[i], float(hi))
+        else:
+            if np.isfinite(hi):
+                prob += pulp.LpConstraint(expr, pulp.LpConstraintLE, row_names[i], float(hi))
+            if np.isfinite(lo):
+                suffix = "_lo" if np.isfinite(hi) else ""
+                prob += pulp.LpConstraint(
+                    expr, pulp.LpConstraintGE, row_names[i] + suffix, float(lo)
+                )
+    return prob, variables
+
+
+def _unique(labels: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for lab in labels:
+        clean = re.sub(r"[^A-Za-z0-9_.]", "_", lab).strip("_") or "v"
+        n = seen.get(clean, 0)
+        seen[clean] = n + 1
+        out.append(clean if n == 0 else f"{clean}#{n}")
+    return out
+
+
+@cache
+def _available(solver: str) -> tuple[bool, str]:
+    try:
+        import pulp
+    except ImportError as e:
+        return False, f"pulp not importable ({e})"
+    if solver not in pulp.listSolvers(onlyAvailable=False):
+        return False, f"PuLP {pulp.__version__} has no solver {solver}"
+    if not pulp.getSolver(solver, msg=False).available():
+        return False, f"PuLP does not find {solver} on this machine"
+    return True, ""
+
+
+class PulpBackend:
+    """``pulp:<solver>``: the model handed to a solver through PuLP."""
+
+    capabilities = Capabilities(threads=True)
+
+    def __init__(self, name: str, solver: str) -> None:
+        self.name = name
+        self.solver = solver
+
+    def available(self) -> tuple[bool, str]:
+        return _available(self.solver)
+
+    def version(self) -> str:
+        import pulp
+
+        return f"pulp {pulp.__version__}"
+
+    def solve(self, model: Arrays, options: Options) -> Result:
+        import pulp
+
+        t0 = time.perf_counter()
+        prob, variables = to_lp_problem(model, readable=False)
+        with tempfile.TemporaryDirectory() as tmp:
+            log = Path(tmp) / "solver.log"
+            solver = self._solver(options, log)
+            try:
+                prob.solve(solver)
+            except pulp.PulpSolverError as e:
+                return Result(Status.ERROR, wall_time=time.perf_counter() - t0, message=str(e))
+            text = read_log(log)
+        return self._result(prob, variables, model, text, time.perf_counter() - t0)
+
+    def _solver(self, options: Options, log: Path) -> Any:
+        import pulp
+
+        kwargs: dict[str, Any] = {"msg": False}
+        if options.time_limit is not None:
+            kwargs["timeLimit"] = float(options.time_limit)
+        if options.gap is not None:
+            kwargs["gapRel"] = float(options.gap)
+        if options.threads is not None:
+            kwargs["threads"] = int(options.threads)
+        if self.solver in (
+            "PULP_CBC_CMD",
+            "COIN_CMD",
+            "GLPK_CMD",
+            "SCIP_CMD",
+            "CPLEX_CMD",
+            "GUROBI_CMD",
+        ):
+            kwargs["logPath"] = str(log)
+        extra = dict(options.extra)
+        if options.seed is not None and self.solver == "PULP_CBC_CMD":
+            extra.setdefault("randomSeed", options.seed)
+        if self.solver in ("PULP_CBC_CMD", "COIN_CMD") and extra:
+            kwargs["options"] = [f"{k} {v}" for k, v in sorted(extra.items())]
+            extra = {}
+        try:
+            return pulp.getSolver(self.solver, **kwargs, **extra)
+        except TypeError as e:
+            raise UsageError(f"{self.name}: unknown option ({e})") from None
+
+    def _result(
+        self, prob: Any, variables: list[Any], model: Arrays, log: str, wall: float
+    ) -> Result:
+        import pulp
+
+        sol = prob.sol_status
+        has_plan = sol in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
+        if sol == pulp.LpSolutionOptimal:
+            kind = Status.OPTIMAL
+        elif sol == pulp.LpSolutionIntegerFeasible:
+            kind = Status.FEASIBLE  # PuLP's status says "Optimal" after a time limit; this does not
+        elif sol == pulp.LpSolutionInfeasible or prob.status == pulp.LpStatusInfeasible:
+            kind = Status.INFEASIBLE
+        elif sol == pulp.LpSolutionUnbounded:
+            kind = Status.UNBOUNDED
+        else:
+            kind = Status.NO_SOLUTION
+        x = None
+        objective = None
+        if has_plan:
+            x = np.array(
+                [v.varValue if v.varValue is not None else 0.0 for v in variables], dtype=float
+            )
+            objective = float(model.c @ x + model.offset)
+        bound = objective if kind == Status.OPTIMAL else _cbc_bound(log)
+        return Result(
+            status=kind,
+            x=x,
+            objective=objective,
+            bound=bound,
+            gap=relative_gap(objective, bound),
+            wall_time=wall,
+            log=log,
+            message=pulp.LpStatus.get(prob.status, str(prob.status)),
+        )
+
+
+def _cbc_bound(log: str) -> float | None:
+    found = re.findall(r"best possible\s*[:=]?\s*(-?[0-9.eE+-]+)", log, flags=re.IGNORECASE)
+    try:
+        return float(found[-1]) if found else None
+    except ValueError:
+        return None

@@ -1,0 +1,388 @@
+"""The planning MILP, written once against the solver-neutral :class:`~berthplan.sparse.Model`.
+
+Each constraint family of ``docs/formulation.md`` is one ``define_<family>`` function, called
+in order by :func:`build`. Volumes are scaled (kTEU, Mt) so the matrix stays well conditioned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from berthplan.instance import Instance
+from berthplan.records import CARGO_CLASSES, Target
+from berthplan.sets import CONTAINER, FloatArray, IntArray, Sets
+from berthplan.sparse import Model, VarBlock
+
+TEU = 1e-3  # model unit of TEU volumes: thousand TEU
+TON = 1e-6  # model unit of tonnes: million tonnes
+METRIC_SCALE = {"cargo_tons": TON, "container_teu": TEU, "berths_10k": 1.0, "new_routes": 1.0}
+
+
+@dataclass
+class Built:
+    """A built model with its index sets and the blocks the results layer reads."""
+
+    model: Model
+    sets: Sets
+    x: VarBlock
+    z: VarBlock
+    served: VarBlock
+    handled: VarBlock
+    shortfall: VarBlock
+    targets: list[Target]
+    hard: NDArray[np.bool_]
+    target_scaled: FloatArray
+
+
+def _triplets(*parts: tuple[sp.spmatrix, VarBlock]) -> tuple[IntArray, IntArray, FloatArray]:
+    """Stack sparse coefficient blocks (local rows x block columns) into global triplets."""
+    rows, cols, vals = [], [], []
+    for mat, block in parts:
+        coo = sp.coo_matrix(mat)
+        rows.append(coo.row.astype(np.int64))
+        cols.append(coo.col.astype(np.int64) + block.start)
+        vals.append(coo.data.astype(float))
+    return np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
+
+
+def _per_year(select: sp.spmatrix, year_map: sp.csr_matrix, ny: int) -> sp.csr_matrix:
+    """Rows (item, year) of ``select`` (items x J) applied to a (J*nY x cols) year map."""
+    return sp.csr_matrix(sp.kron(sp.csr_matrix(select), sp.eye(ny, format="csr")) @ year_map)
+
+
+def _discount(s: Sets, years: IntArray) -> FloatArray:
+    return np.asarray((1.0 + s.inst.discount_rate) ** -(years - s.y0).astype(float))
+
+
+def _scope_label(t: Target) -> str:
+    return t.port if t.port is not None else "province"
+
+
+# -- variables ---------------------------------------------------------------------------------
+
+
+def define_variables(m: Model, s: Sets) -> tuple[VarBlock, ...]:
+    xj, xs = s.x_cols
+    zr, zt = s.z_cols
+    x = m.add_variables(
+        "x", [f"x[{s.projects[j].id},{y}]" for j, y in zip(xj, xs, strict=True)], ub=1, integer=True
+    )
+    z = m.add_variables(
+        "z",
+        [f"z[{s.candidates[r].id},{y}]" for r, y in zip(zr, zt, strict=True)],
+        ub=1,
+        integer=True,
+    )
+    served = m.add_variables(
+        "served", [f"served[{s.areas[a]},{y}]" for a in s.called_areas for y in s.years]
+    )
+    handled = m.add_variables(
+        "handled",
+        [
+            f"handled[{s.areas[a]},{CARGO_CLASSES[c]},{y}]"
+            for a, c in s.handled_pairs
+            for y in s.years
+        ],
+    )
+    targets = s.inst.targets
+    shortfall = m.add_variables(
+        "shortfall",
+        [f"shortfall[{t.metric},{_scope_label(t)},{t.year}]" for t in targets],
+        ub=np.array([0.0 if t.hard else np.inf for t in targets]),
+    )
+    return x, z, served, handled, shortfall
+
+
+# -- constraint families -------------------------------------------------------------------------
+
+
+def define_commitments(m: Model, s: Sets, x: VarBlock) -> None:
+    """commit[project]: committed projects start exactly once, optional ones at most once."""
+    xj, _ = s.x_cols
+    m.add_constraints(
+        "commit",
+        [f"commit[{p.id}]" for p in s.projects],
+        ["==" if p.committed else "<=" for p in s.projects],
+        1.0,
+        xj,
+        x.cols,
+        np.ones(len(xj)),
+    )
+
+
+def define_capacity(m: Model, s: Sets, x: VarBlock, handled: VarBlock) -> None:
+    """capacity[area,cargo,year]: handled tonnes within max utilization of the capacity."""
+    pairs = s.handled_pairs
+    if not pairs:
+        return
+    a, c = (np.array(v, dtype=np.int64) for v in zip(*pairs, strict=True))
+    u = s.util[c]
+    # select[p, j] = u_c * capacity project j adds to pair p (Mt)
+    on_area = s.p_area[None, :] == a[:, None]
+    select = np.where(on_area, s.p_cap[:, c].T, 0.0) * (u * TON)[:, None]
+    adds = _per_year(sp.csr_matrix(-select), s.in_service, s.ny)
+    rows, cols, vals = _triplets((sp.eye(len(pairs) * s.ny), handled), (adds, x))
+    rhs = np.repeat(u * s.cap0[a, c] * TON, s.ny)
+    labels = [f"capacity[{s.areas[i]},{CARGO_CLASSES[k]},{y}]" for i, k in pairs for y in s.years]
+    m.add_constraints("capacity", labels, "<=", rhs, rows, cols, vals)
+
+
+def define_demand(m: Model, s: Sets, handled: VarBlock) -> None:
+    """demand[scope,cargo,year]: throughput of a scope within its demand ceiling."""
+    index = {pair: i for i, pair in enumerate(s.handled_pairs)}
+    rows, cols, labels, rhs = [], [], [], []
+    for q, scope in enumerate(s.scopes):
+        members = [
+            index[(int(a), scope.cargo)] for a in scope.areas if (int(a), scope.cargo) in index
+        ]
+        for yi, y in enumerate(s.years):
+            r = q * s.ny + yi
+            rows += [r] * len(members)
+            cols += [handled.start + p * s.ny + yi for p in members]
+            labels.append(f"demand[{scope.id},{CARGO_CLASSES[scope.cargo]},{y}]")
+        rhs.append(scope.ceiling * TON)
+    if labels:
+        m.add_constraints(
+            "demand", labels, "<=", np.concatenate(rhs), rows, cols, np.ones(len(rows))
+        )
+
+
+def define_containers(m: Model, s: Sets, x: VarBlock, z: VarBlock, served: VarBlock) -> None:
+    """served_offered and served_capacity[area,year]: TEU served within offer and capacity."""
+    called = s.called_areas
+    n = len(called) * s.ny
+    if n == 0:
+        return
+    labels = [f"[{s.areas[a]},{y}]" for a in called for y in s.years]
+    rows_sel = (called[:, None] * s.ny + np.arange(s.ny)[None, :]).ravel()
+    offered_z = s.offered_z[rows_sel] * TEU
+    rows, cols, vals = _triplets((sp.eye(n), served), (-offered_z, z))
+    rhs = s.offered0[called].ravel() * TEU
+    m.add_constraints(
+        "served_offered", ["served_offered" + lab for lab in labels], "<=", rhs, rows, cols, vals
+    )
+    u = s.util[CONTAINER]
+    on_area = s.p_area[None, :] == called[:, None]
+    select = np.where(on_area, s.p_cap[:, CONTAINER][None, :], 0.0) * (u * TEU)
+    adds = _per_year(sp.csr_matrix(-select), s.in_service, s.ny)
+    rows, cols, vals = _triplets((sp.eye(n), served), (adds, x))
+    rhs = np.repeat(u * s.cap0[called, CONTAINER] * TEU, s.ny)
+    m.add_constraints(
+        "served_capacity", ["served_capacity" + lab for lab in labels], "<=", rhs, rows, cols, vals
+    )
+
+
+def define_depth(m: Model, s: Sets, x: VarBlock, z: VarBlock) -> None:
+    """depth[route,area,year]: a candidate route is open only where every call is deep enough."""
+    pairs = [
+        (r, s.area_index[c.area])
+        for r, route in enumerate(s.candidates)
+        for c in route.calls
+        if s.depth[s.area_index[c.area]] < route.min_depth_m
+    ]
+    if not pairs:
+        return
+    n_j = len(s.projects)
+    sel_o = sp.csr_matrix(
+        (np.ones(len(pairs)), (np.arange(len(pairs)), [r for r, _ in pairs])),
+        shape=(len(pairs), len(s.candidates)),
+    )
+    deep = np.array([p.deepens_to_m if p.deepens_to_m is not None else -np.inf for p in s.projects])
+    sel_i = np.zeros((len(pairs), n_j))
+    for i, (r, a) in enumerate(pairs):
+        sel_i[i] = (s.p_area == a) & (deep >= s.candidates[r].min_depth_m)
+    opened = _per_year(sel_o, s.open_map, s.ny)
+    deepened = _per_year(sp.csr_matrix(-sel_i), s.in_service, s.ny)
+    rows, cols, vals = _triplets((opened, z), (deepened, x))
+    labels = [f"depth[{s.candidates[r].id},{s.areas[a]},{y}]" for r, a in pairs for y in s.years]
+    m.add_constraints("depth", labels, "<=", 0.0, rows, cols, vals)
+
+
+def define_requires(m: Model, s: Sets, x: VarBlock) -> None:
+    """requires[project,prerequisite,year]: started by y only if the prerequisite is completed by y-1."""
+    xj, xs = s.x_cols
+    index = {p.id: j for j, p in enumerate(s.projects)}
+    rows: list[IntArray] = []
+    cols: list[IntArray] = []
+    vals: list[FloatArray] = []
+    labels: list[str] = []
+    for j, p in enumerate(s.projects):
+        own = np.nonzero(xj == j)[0]
+        for req in p.requires:
+            i = index[req]
+            pre = np.nonzero(xj == i)[0]
+            for y in xs[own]:
+                r = len(labels)
+                mine = own[xs[own] <= y]
+                done = pre[xs[pre] + s.duration[i] <= y]
+                rows.append(np.full(len(mine) + len(done), r))
+                cols.append(np.concatenate([mine, done]) + x.start)
+                vals.append(np.concatenate([np.ones(len(mine)), -np.ones(len(done))]))
+                labels.append(f"requires[{p.id},{req},{y}]")
+    if labels:
+        cat = np.concatenate
+        m.add_constraints("requires", labels, "<=", 0.0, cat(rows), cat(cols), cat(vals))
+
+
+def define_groups(m: Model, s: Sets, x: VarBlock) -> None:
+    """group[group]: at most one project of a group is built."""
+    xj, _ = s.x_cols
+    names = sorted({p.group for p in s.projects if p.group is not None})
+    if not names:
+        return
+    gidx = {g: i for i, g in enumerate(names)}
+    member = np.array([gidx.get(p.group, -1) if p.group else -1 for p in s.projects])
+    k = np.nonzero(member[xj] >= 0)[0]
+    m.add_constraints(
+        "group",
+        [f"group[{g}]" for g in names],
+        "<=",
+        1.0,
+        member[xj[k]],
+        k + x.start,
+        np.ones(len(k)),
+    )
+
+
+def define_budget(m: Model, s: Sets, x: VarBlock) -> None:
+    """budget[year]: capex spent in a year within its budget (sunk spend has no column year)."""
+    if not s.inst.budget:
+        return
+    years = [b.year for b in s.inst.budget]
+    k, ys, amounts = s.spend
+    rows, cols, vals = [], [], []
+    for r, y in enumerate(years):
+        hit = ys == y
+        rows.append(np.full(int(hit.sum()), r))
+        cols.append(k[hit] + x.start)
+        vals.append(amounts[hit])
+    cat = np.concatenate
+    rhs = [b.capex for b in s.inst.budget]
+    m.add_constraints(
+        "budget", [f"budget[{y}]" for y in years], "<=", rhs, cat(rows), cat(cols), cat(vals)
+    )
+
+
+def _kpi_terms(
+    s: Sets, t: Target, blocks: dict[str, VarBlock]
+) -> tuple[list[int], list[float], float]:
+    """Columns, coefficients and constant of the KPI a target constrains (model units)."""
+    yi = t.year - s.y0
+    in_scope = (
+        np.ones(len(s.areas), bool) if t.port is None else s.area_port == s.ports.index(t.port)
+    )
+    cols: list[int] = []
+    coefs: list[float] = []
+    if t.metric in ("container_teu", "cargo_tons"):
+        factor = 1.0 if t.metric == "container_teu" else s.inst.tons_per_teu * TON / TEU
+        for n, a in enumerate(s.called_areas):
+            if in_scope[a]:
+                cols.append(blocks["served"].start + n * s.ny + yi)
+                coefs.append(factor)
+    if t.metric == "cargo_tons":
+        for p, (a, _) in enumerate(s.handled_pairs):
+            if in_scope[a]:
+                cols.append(blocks["handled"].start + p * s.ny + yi)
+                coefs.append(1.0)
+    if t.metric == "berths_10k":
+        rows = [j * s.ny + yi for j in range(len(s.projects)) if in_scope[s.p_area[j]] and s.b10[j]]
+        sub = s.completed[rows].tocoo() if rows else sp.coo_matrix((0, 0))
+        weights = np.array([s.b10[r // s.ny] for r in rows])
+        cols += list(sub.col + blocks["x"].start)
+        coefs += list(weights[sub.row] * sub.data)
+        return cols, coefs, float(s.berths10_existing(t.port))
+    if t.metric == "new_routes":
+        zr, zt = s.z_cols
+        port = None if t.port is None else s.ports.index(t.port)
+        for k in np.nonzero(zt == t.year)[0]:
+            if port is None or port in s.route_ports[zr[k]]:
+                cols.append(blocks["z"].start + int(k))
+                coefs.append(float(s.candidates[zr[k]].count))
+    return cols, coefs, 0.0
+
+
+def define_targets(m: Model, s: Sets, blocks: dict[str, VarBlock]) -> FloatArray:
+    """target[metric,scope,year]: KPI + shortfall >= target (shortfall fixed at 0 if hard)."""
+    rows, cols, vals, rhs, labels = [], [], [], [], []
+    for r, t in enumerate(s.inst.targets):
+        c, v, const = _kpi_terms(s, t, blocks)
+        c.append(blocks["shortfall"].start + r)
+        v.append(1.0)
+        rows += [r] * len(c)
+        cols += c
+        vals += v
+        rhs.append(t.value * METRIC_SCALE[t.metric] - const)
+        labels.append(f"target[{t.metric},{_scope_label(t)},{t.year}]")
+    if labels:
+        m.add_constraints("target", labels, ">=", rhs, rows, cols, vals)
+    return np.array([t.value * METRIC_SCALE[t.metric] for t in s.inst.targets])
+
+
+def define_objective(m: Model, s: Sets, blocks: dict[str, VarBlock]) -> None:
+    """Discounted capex (also after the horizon), opex, route costs, unserved volume, shortfalls."""
+    x, z = blocks["x"], blocks["z"]
+    delta = s.discount
+    # capex: every non-sunk construction year, discounted at its own year
+    k, ys, amounts = s.spend
+    live = ys >= s.y0
+    m.add_cost(k[live] + x.start, amounts[live] * _discount(s, ys[live]))
+    # opex in service within the horizon
+    opex = np.array([p.opex for p in s.projects])
+    m.add_cost(x.cols, s.in_service.T @ np.kron(opex, delta))
+    # candidate routes: opening cost in the opening year, annual cost while open
+    zr, zt = s.z_cols
+    n = np.array([r.count for r in s.candidates], dtype=float)
+    opening = np.array([r.opening_cost for r in s.candidates]) * n
+    annual = np.array([r.annual_cost for r in s.candidates]) * n
+    m.add_cost(z.cols, opening[zr] * _discount(s, zt) + s.open_map.T @ np.kron(annual, delta))
+    m.offset += sum(r.count * r.annual_cost for r in s.existing) * float(delta.sum())
+    # unserved TEU: penalty * (offered - served)
+    pen_teu = s.inst.penalties.unserved_teu
+    if pen_teu and len(s.called_areas):
+        called = s.called_areas
+        rows_sel = (called[:, None] * s.ny + np.arange(s.ny)[None, :]).ravel()
+        weight = np.tile(delta, len(called)) * pen_teu
+        m.add_cost(z.cols, s.offered_z[rows_sel].T @ weight)
+        m.add_cost(blocks["served"].cols, -weight / TEU)
+        m.offset += float((s.offered0[called].ravel() * weight).sum())
+    # unserved tonnes within demand scopes: penalty * (ceiling - handled)
+    pen_ton = s.inst.penalties.unserved_ton
+    index = {pair: i for i, pair in enumerate(s.handled_pairs)}
+    for scope in s.scopes if pen_ton else []:
+        m.offset += float((scope.ceiling * delta).sum() * pen_ton)
+        for a in scope.areas:
+            p = index.get((int(a), scope.cargo))
+            if p is not None:
+                m.add_cost(
+                    blocks["handled"].cols[p * s.ny : (p + 1) * s.ny], -delta * pen_ton / TON
+                )
+    # soft targets' shortfall, discounted at the target year
+    pen = [
+        (t.penalty or 0.0) * s.inst.discount(t.year) / METRIC_SCALE[t.metric]
+        for t in s.inst.targets
+    ]
+    m.add_cost(blocks["shortfall"].cols, pen)
+
+
+def build(inst: Instance, sets: Sets | None = None) -> Built:
+    """Build the MILP of ``inst`` (docs/formulation.md), family by family."""
+    s = sets if sets is not None else Sets(inst)
+    m = Model(name=inst.name)
+    x, z, served, handled, shortfall = define_variables(m, s)
+    blocks = {"x": x, "z": z, "served": served, "handled": handled, "shortfall": shortfall}
+    define_commitments(m, s, x)
+    define_capacity(m, s, x, handled)
+    define_demand(m, s, handled)
+    define_containers(m, s, x, z, served)
+    define_depth(m, s, x, z)
+    define_requires(m, s, x)
+    define_groups(m, s, x)
+    define_budget(m, s, x)
+    target_scaled = define_targets(m, s, blocks)
+    define_objective(m, s, blocks)
+    hard = np.array([t.hard for t in inst.targets], dtype=bool)
+    return Built(m, s, x, z, served, handled, shortfall, list(inst.targets), hard, target_scaled)

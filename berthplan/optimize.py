@@ -1,0 +1,122 @@
+"""From a validated instance to a :class:`~berthplan.plan.Plan`: build, solve, recompute."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from berthplan import backends
+from berthplan.backends import Options, Result, Status
+from berthplan.formulation import Built, build
+from berthplan.infeasibility import Conflict, conflicting_rows, elastic_targets
+from berthplan.instance import Instance
+from berthplan.io import validate_instance
+from berthplan.outcome import Decisions
+from berthplan.plan import Plan, SolveInfo
+from berthplan.sparse import Arrays
+
+
+class SolveError(Exception):
+    """The solver failed or found no plan within the limits (exit code 4)."""
+
+
+class InfeasibleError(Exception):
+    """No plan exists, and no target explains it; ``conflicts`` names the rows that must give."""
+
+    def __init__(self, message: str, conflicts: list[Conflict]) -> None:
+        super().__init__(message)
+        self.conflicts = conflicts
+
+
+def decisions_from(built: Built, x: np.ndarray) -> Decisions:
+    """Start and opening years from the rounded binaries (the only solver values read)."""
+    s = built.sets
+    xj, xs = s.x_cols
+    zr, zt = s.z_cols
+    starts: dict[str, int | None] = {p.id: None for p in s.projects}
+    opens: dict[str, int | None] = {r.id: None for r in s.candidates}
+    for k in np.nonzero(x[built.x.cols] > 0.5)[0]:
+        starts[s.projects[xj[k]].id] = int(xs[k])
+    for k in np.nonzero(x[built.z.cols] > 0.5)[0]:
+        opens[s.candidates[zr[k]].id] = int(zt[k])
+    return Decisions(starts, opens)
+
+
+def model_size(arrays: Arrays) -> dict[str, int]:
+    return {
+        "variables": len(arrays.c),
+        "binaries": int(arrays.integer.sum()),
+        "constraints": int(arrays.A.shape[0]),
+        "nonzeros": int(arrays.A.nnz),
+    }
+
+
+def solve(
+    instance: Instance,
+    solver: str = "highs",
+    *,
+    time_limit: float | None = None,
+    gap: float | None = None,
+    threads: int | None = None,
+    options: Options | None = None,
+) -> Plan:
+    """Solve ``instance`` with backend ``solver`` and return the plan.
+
+    The plan's ``status`` is ``optimal`` (proven within the gap; default gap 0), ``feasible``
+    (a limit stopped the search) or ``infeasible`` (the closest plan, with every hard target's
+    shortfall in ``plan.tables["targets"]``).
+
+    Raises
+    ------
+    InfeasibleError
+        When no plan exists even with every target elastic.
+    SolveError
+        When the solver fails or finds no plan within the limits.
+    """
+    validate_instance(instance)
+    opts = options or Options()
+    overrides: dict[str, Any] = {"time_limit": time_limit, "gap": gap, "threads": threads}
+    opts = Options(**(opts.as_dict() | {k: v for k, v in overrides.items() if v is not None}))
+    backend = backends.get(solver)
+    t0 = time.perf_counter()
+    built = build(instance)
+    arrays = built.model.arrays()
+    result = backend.solve(arrays, opts)
+    status = result.status.value
+    if result.status == Status.INFEASIBLE:
+        closest = elastic_targets(built, arrays, backend, opts)
+        if closest is None:
+            conflicts = conflicting_rows(built, arrays, backend, opts)
+            raise InfeasibleError(_structural_message(conflicts), conflicts)
+        result, status = closest, "infeasible"
+    if not result.has_solution or result.x is None:
+        raise SolveError(f"{solver}: {result.status.value} ({result.message or 'no plan found'})")
+    info = SolveInfo(
+        status=status,
+        backend=solver,
+        backend_version=backend.version(),
+        options=opts.as_dict(),
+        solver_objective=result.objective,
+        best_bound=result.bound,
+        gap=result.gap,
+        wall_time=time.perf_counter() - t0,
+        model_size=model_size(arrays),
+        log=result.log,
+    )
+    return Plan(instance, decisions_from(built, result.x), info, sets=built.sets)
+
+
+def _structural_message(conflicts: list[Conflict]) -> str:
+    if not conflicts:
+        return "the instance is infeasible and no relaxation explains it"
+    families = sorted({c.family for c in conflicts})
+    lines = [
+        f"no plan exists even with every target relaxed; conflicting constraint families: {', '.join(families)}"
+    ]
+    lines += [f"  {c.explain()}" for c in conflicts]
+    return "\n".join(lines)
+
+
+__all__ = ["InfeasibleError", "Result", "SolveError", "decisions_from", "solve"]

@@ -1,0 +1,377 @@
+"""A plan as the tables of the results contract (docs/results.md), and writing them atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from berthplan import __version__
+from berthplan.errors import UsageError
+from berthplan.instance import Instance
+from berthplan.outcome import Decisions, Outcome
+from berthplan.records import CARGO_CLASSES, METRICS
+from berthplan.sets import CONTAINER, Sets
+
+RESULTS_SCHEMA_VERSION = 1
+TABLES = ("projects", "routes", "capacity", "spend", "kpis", "targets")
+_FLOAT = "%.6f"
+
+
+@dataclass
+class SolveInfo:
+    """What the solve said, beside the decisions (solver-neutral)."""
+
+    status: str = "optimal"
+    backend: str = ""
+    backend_version: str = ""
+    options: dict[str, Any] = field(default_factory=dict)
+    solver_objective: float | None = None
+    best_bound: float | None = None
+    gap: float | None = None
+    wall_time: float = 0.0
+    model_size: dict[str, int] = field(default_factory=dict)
+    log: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Plan:
+    """A plan: decisions, their recomputed outcome, and the tables planners read."""
+
+    def __init__(
+        self,
+        instance: Instance,
+        decisions: Decisions,
+        info: SolveInfo | None = None,
+        sets: Sets | None = None,
+    ) -> None:
+        self.instance = instance
+        self.decisions = decisions
+        self.info = info or SolveInfo()
+        self.outcome = Outcome(sets or Sets(instance), decisions)
+
+    @property
+    def status(self) -> str:
+        return self.info.status
+
+    @cached_property
+    def kpis(self) -> pd.DataFrame:
+        return self._kpis()
+
+    @property
+    def objective(self) -> float:
+        """Total discounted cost, recomputed from the decisions."""
+        return float(self.kpis["discounted_cost"].sum())
+
+    @cached_property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {
+            "projects": self._projects(),
+            "routes": self._routes(),
+            "capacity": self._capacity(),
+            "spend": self._spend(),
+            "kpis": self.kpis,
+            "targets": self._targets(),
+        }
+
+    # -- tables ----------------------------------------------------------------------------
+    def _projects(self) -> pd.DataFrame:
+        o, inst = self.outcome, self.instance
+        rows = []
+        for j, p in enumerate(inst.projects):
+            built = bool(o.built[j])
+            start = int(o.start[j]) if built else None
+            spent = o.spend().get(p.id, {})
+            rows.append(
+                {
+                    "project_id": p.id,
+                    "name": p.name,
+                    "port": inst.port_of_area[p.area],
+                    "area": p.area,
+                    "stage": p.stage,
+                    "decision": "build" if built else "skip",
+                    "start_year": start,
+                    "completion_year": None if start is None else start + p.duration - 1,
+                    "in_service_year": None if start is None else start + p.duration,
+                    "capex": p.capex if built else 0.0,
+                    "capex_in_horizon": sum(
+                        a for y, a in spent.items() if inst.horizon.start <= y <= inst.horizon.end
+                    ),
+                    "discounted_cost": o.project_discounted(j),
+                    "berths_added": p.berths() if built else 0,
+                    "berths_10k_added": p.berths_10k() if built else 0,
+                }
+            )
+        return _frame(rows, ["start_year", "completion_year", "in_service_year"])
+
+    def _routes(self) -> pd.DataFrame:
+        inst, s = self.instance, self.outcome.s
+        rows = []
+        delta = s.discount
+        for route in inst.routes:
+            if route.status == "existing":
+                decision, t = "existing", None
+                teu = route.count * sum(c.teu for c in route.calls)
+                cost = float((route.count * route.annual_cost * delta).sum())
+            else:
+                t = self.decisions.opens.get(route.id)
+                decision = "open" if t is not None else "skip"
+                teu = route.count * sum(c.teu for c in route.calls) if t is not None else 0.0
+                cost = 0.0
+                if t is not None:
+                    on = s.years >= t
+                    cost = route.count * (
+                        route.opening_cost * inst.discount(t)
+                        + route.annual_cost * float(delta[on].sum())
+                    )
+            rows.append(
+                {
+                    "route_id": route.id,
+                    "name": route.name,
+                    "status": route.status,
+                    "decision": decision,
+                    "open_year": t,
+                    "teu_offered": teu,
+                    "discounted_cost": cost,
+                }
+            )
+        return _frame(rows, ["open_year"])
+
+    def _capacity(self) -> pd.DataFrame:
+        o, s = self.outcome, self.outcome.s
+        cap, thr = o.capacity, o.throughput
+        present = (cap > 0).any(axis=2) | (thr > 0).any(axis=2)
+        port_rank = {p: i for i, p in enumerate(s.ports)}
+        keys = sorted(
+            ((a, c) for a, c in zip(*np.nonzero(present), strict=True)),
+            key=lambda ac: (port_rank[s.ports[s.area_port[ac[0]]]], ac[0], ac[1]),
+        )
+        rows = []
+        for yi, y in enumerate(s.years):
+            for a, c in keys:
+                capacity = float(cap[a, c, yi])
+                rows.append(
+                    {
+                        "year": int(y),
+                        "port": s.ports[s.area_port[a]],
+                        "area": s.areas[a],
+                        "cargo": CARGO_CLASSES[c],
+                        "unit": "TEU" if c == CONTAINER else "t",
+                        "capacity": capacity,
+                        "throughput": float(thr[a, c, yi]),
+                        "utilization": float(thr[a, c, yi]) / capacity if capacity > 0 else None,
+                    }
+                )
+        columns = ["year", "port", "area", "cargo", "unit", "capacity", "throughput", "utilization"]
+        return _frame(rows, [], columns)
+
+    def _spend(self) -> pd.DataFrame:
+        y0 = self.instance.horizon.start
+        rows = [
+            {"project_id": pid, "year": y, "capex": amount, "sunk": y < y0}
+            for pid, per_year in self.outcome.spend().items()
+            for y, amount in sorted(per_year.items())
+        ]
+        return _frame(rows, [], ["project_id", "year", "capex", "sunk"])
+
+    def _kpis(self) -> pd.DataFrame:
+        o, s, inst = self.outcome, self.outcome.s, self.instance
+        capex = o.capex_by_year()
+        opex, routes, penalty = o.opex(), o.route_cost(), o.penalty_cost()
+        kpi = {m: o.kpi(m) for m in METRICS}
+        rows = []
+        for yi, year in enumerate(s.years.tolist()):
+            y = int(year)
+            cost = capex.get(y, 0.0) + opex[yi] + routes[yi] + penalty[yi]
+            rows.append(
+                {"year": y, **{m: kpi[m][yi] for m in METRICS}}
+                | {
+                    "unserved_teu": o.unserved_teu[yi],
+                    "unserved_tons": o.unserved_tons[yi],
+                    "capex": capex.get(y, 0.0),
+                    "opex": opex[yi],
+                    "route_cost": routes[yi],
+                    "penalty_cost": penalty[yi],
+                    "discounted_cost": inst.discount(y) * cost,
+                }
+            )
+        for y, amount in capex.items():
+            if y > s.y1:  # spend after the horizon: cost columns only
+                rows.append(
+                    {
+                        "year": y,
+                        "capex": amount,
+                        "opex": 0.0,
+                        "route_cost": 0.0,
+                        "penalty_cost": 0.0,
+                        "discounted_cost": inst.discount(y) * amount,
+                    }
+                )
+        columns = [
+            "year",
+            *METRICS,
+            "unserved_teu",
+            "unserved_tons",
+            "capex",
+            "opex",
+            "route_cost",
+            "penalty_cost",
+            "discounted_cost",
+        ]
+        df = _frame(rows, ["berths_10k", "new_routes"], columns)
+        return df
+
+    def _targets(self) -> pd.DataFrame:
+        o = self.outcome
+        rows = []
+        for t in self.instance.targets:
+            achieved = o.achieved(t)
+            rows.append(
+                {
+                    "year": t.year,
+                    "metric": t.metric,
+                    "port": t.port,
+                    "target": t.value,
+                    "achieved": achieved,
+                    "shortfall": o.shortfall(t),
+                    "hard": t.hard,
+                    "binding": achieved <= t.value * (1 + 1e-9) + 1e-9,
+                }
+            )
+        df = _frame(
+            rows,
+            [],
+            ["year", "metric", "port", "target", "achieved", "shortfall", "hard", "binding"],
+        )
+        order = {m: i for i, m in enumerate(METRICS)}
+        df["_m"] = df["metric"].map(order)
+        df["_p"] = df["port"].fillna("")
+        return (
+            df.sort_values(["year", "_m", "_p"], kind="stable")
+            .drop(columns=["_m", "_p"])
+            .reset_index(drop=True)
+        )
+
+    # -- solve.json and writing ---------------------------------------------------------------
+    def summary(self) -> dict[str, Any]:
+        """The content of solve.json."""
+        o, inst, info = self.outcome, self.instance, self.info
+        k = self.kpis
+        delta = np.array([inst.discount(int(y)) for y in k["year"]])
+        pen = inst.penalties
+        hy = k["year"].between(inst.horizon.start, inst.horizon.end).to_numpy()
+        teu_pen = float((delta[hy] * pen.unserved_teu * o.unserved_teu).sum())
+        ton_pen = float((delta[hy] * pen.unserved_ton * o.unserved_tons).sum())
+        breakdown = {
+            "capex": float((delta * k["capex"]).sum()),
+            "opex": float((delta * k["opex"]).sum()),
+            "route_cost": float((delta * k["route_cost"]).sum()),
+            "unserved_teu": teu_pen,
+            "unserved_tons": ton_pen,
+            "shortfall": float((delta * k["penalty_cost"]).sum()) - teu_pen - ton_pen,
+        }
+        short = self.tables["targets"]
+        short = short[short["shortfall"] > 0]
+        return {
+            "schema_version": RESULTS_SCHEMA_VERSION,
+            "instance": {"name": inst.name, "hash": inst.canonical_hash()},
+            "backend": info.backend,
+            "options": info.options,
+            "status": info.status,
+            "objective": self.objective,
+            "solver_objective": info.solver_objective,
+            "best_bound": info.best_bound,
+            "gap": info.gap,
+            "wall_time_s": round(info.wall_time, 6),
+            "model": info.model_size,
+            "breakdown": breakdown,
+            "shortfalls": [
+                {
+                    "year": int(r["year"]),
+                    "metric": r["metric"],
+                    "port": r["port"] if isinstance(r["port"], str) else None,
+                    "target": float(r["target"]),
+                    "achieved": float(r["achieved"]),
+                    "shortfall": float(r["shortfall"]),
+                    "hard": bool(r["hard"]),
+                }
+                for r in short.to_dict("records")
+            ],
+            "versions": {
+                "berthplan": __version__,
+                "python": sys.version.split()[0],
+                "solver": info.backend_version,
+            },
+            **info.extra,
+        }
+
+    def write(self, folder: str | Path) -> Path:
+        """Write every table, solve.json and solver.log into ``folder``, atomically."""
+        target = Path(folder)
+        if target.exists() and (
+            not target.is_dir() or (any(target.iterdir()) and not (target / "solve.json").exists())
+        ):
+            raise UsageError(f"{target}: exists and is not a plan folder; refusing to replace it")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir()
+        try:
+            for name, df in self.tables.items():
+                write_csv(df, tmp / f"{name}.csv")
+            (tmp / "solve.json").write_text(
+                json.dumps(self.summary(), indent=2, default=_json) + "\n", encoding="utf-8"
+            )
+            (tmp / "solver.log").write_text(self.info.log, encoding="utf-8")
+            _replace_dir(tmp, target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return target
+
+
+def _replace_dir(tmp: Path, target: Path) -> None:
+    if target.exists():
+        old = target.parent / f".{target.name}.old-{os.getpid()}"
+        os.replace(target, old)
+        os.replace(tmp, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, target)
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(type(value))
+
+
+def _frame(
+    rows: list[dict[str, Any]], int_cols: list[str], columns: list[str] | None = None
+) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=columns) if columns else pd.DataFrame(rows)
+    for c in int_cols:
+        df[c] = pd.array([None if pd.isna(v) else int(v) for v in df[c]], dtype="Int64")
+    return df
+
+
+def write_csv(df: pd.DataFrame, path: Path) -> None:
+    """CSV with the contract's formatting: 6-decimal floats, true/false, no -0.000000."""
+    out = df.copy()
+    for c in out.columns:
+        col = out[c]
+        if pd.api.types.is_bool_dtype(col):
+            out[c] = col.map({True: "true", False: "false"})
+        elif pd.api.types.is_float_dtype(col):
+            vals = col.to_numpy(dtype=float, na_value=np.nan)
+            out[c] = np.where(np.abs(vals) < 5e-7, 0.0, vals)
+    out.to_csv(path, index=False, float_format=_FLOAT, lineterminator="\n", encoding="utf-8")

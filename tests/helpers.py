@@ -1,0 +1,60 @@
+"""Shared helpers of the validation tests: data paths, expectations, the CLI runner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from berthplan.cli import main
+
+DATA = Path(__file__).parent / "data"
+INVALID = DATA / "invalid"
+VALID = DATA / "valid"
+EXAMPLE = VALID / "example.yaml"
+
+EXPECT_PREFIX = "# expect: "
+MARKER = "# <-- error"
+"""A trailing comment on the line an invalid file's message must point at."""
+
+# Files that cannot carry an `# expect:` line (JSON has no comments; a zero-byte file is empty):
+# expected substring and, where meaningful, the line of the message.
+MODULE_EXPECTATIONS: dict[str, tuple[str, int | None]] = {
+    "json-syntax-error.json": ("JSON syntax error: Expecting value", 279),
+    "json-unknown-field.json": ("projects[p2-ore-1].captex: unknown field 'captex'", 114),
+    "json-unknown-field-tab-indented.json": (
+        "projects[p2-ore-1].captex: unknown field 'captex'",
+        114,
+    ),
+    "json-duplicate-key.json": ("projects[p2-ore-1].duration: duplicate key", 115),
+    "zero-bytes.yaml": ("an instance file must be a mapping of fields", 1),
+}
+
+
+def invalid_files() -> list[Path]:
+    return sorted(p for p in INVALID.iterdir() if p.suffix in (".yaml", ".json"))
+
+
+def expectation(path: Path) -> tuple[str, int | None]:
+    """Expected message substring of an invalid file and the line it must be reported at.
+
+    The line is that of the ``# <-- error`` marker (or the module table); None where the file
+    marks no line.
+    """
+    if path.name in MODULE_EXPECTATIONS:
+        return MODULE_EXPECTATIONS[path.name]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines and lines[0].startswith(EXPECT_PREFIX), f"{path.name}: no '{EXPECT_PREFIX}' line"
+    marked = [n for n, text in enumerate(lines, start=1) if text.rstrip().endswith(MARKER)]
+    assert len(marked) <= 1, f"{path.name}: more than one error marker"
+    return lines[0][len(EXPECT_PREFIX) :].strip(), (marked[0] if marked else None)
+
+
+def message_lines(rendered: str, expected: str) -> list[str]:
+    """The rendered lines that contain the expected substring."""
+    return [line for line in rendered.splitlines() if expected in line]
+
+
+def invoke(*args: str) -> Result:
+    """Run the ``berthplan`` CLI in-process, with exceptions caught (as a user would see them)."""
+    return CliRunner().invoke(main, list(args), catch_exceptions=True)

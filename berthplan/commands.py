@@ -126,6 +126,11 @@ def _shortfall_report(plan: Plan) -> str:
     return "\n".join(lines)
 
 
+def _num(v: float) -> str:
+    text = f"{v:,.3f}".rstrip("0").rstrip(".")
+    return text if text not in ("", "-0") else "0"
+
+
 def register(group: click.Group) -> None:
     """Add the solving and planning commands to ``group``."""
     group.add_command(solve)

@@ -86,7 +86,7 @@ class Outcome:
         """(nA x nC x nY) tonnes handled; demand scopes share their ceiling by usable capacity."""
         s = self.s
         usable = self.capacity * s.util[None, :, None]
-        out = usable.copy()
+        out: FloatArray = np.array(usable, dtype=float)
         out[:, CONTAINER, :] = 0.0
         for scope in s.scopes:
             cap = usable[scope.areas, scope.cargo, :]

@@ -72,8 +72,9 @@ def _presence(ctx: Context, seen: set[Key]) -> list[Violation]:
 
 def _served(ctx: Context) -> list[Violation]:
     facts, out = ctx.facts, []
-    areas = sorted({a for (_, a) in facts.offered} | {a for (_, a, c) in facts.throughput
-                                                         if c == "container"})  # fmt: skip
+    areas = sorted(
+        {a for (_, a) in facts.offered} | {a for (_, a, c) in facts.throughput if c == "container"}
+    )
     for y in ctx.instance.years:
         for a in areas:
             served = facts.throughput.get((y, a, "container"), 0.0)

@@ -131,6 +131,50 @@ def _num(v: float) -> str:
     return text if text not in ("", "-0") else "0"
 
 
+@click.command()
+def solvers() -> None:
+    """List every known backend: available or why not, version, capabilities."""
+    from dataclasses import asdict
+
+    from berthplan.backends import factory, names
+
+    rows = [["name", "available", "version", "capabilities", "note"]]
+    for name in names(discover=True):
+        try:
+            backend = factory(name)()
+        except ImportError as e:
+            rows.append([name, "no", "", "", f"adapter not importable ({e})"])
+            continue
+        ok, why = backend.available()
+        caps = ", ".join(k for k, v in asdict(backend.capabilities).items() if v)
+        rows.append([name, "yes" if ok else "no", backend.version() if ok else "", caps, why])
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for r in rows:
+        click.echo(
+            "  ".join(c.ljust(w) for c, w in zip(r[:4], widths, strict=True))
+            + ("  " + r[4] if r[4] else "")
+        )
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--format", "fmt", type=click.Choice(["mps", "lp"]), required=True, help="File format."
+)
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="File to write.")
+@user_errors
+def export(file: str, fmt: str, out: str) -> None:
+    """Write the MILP of FILE as MPS or LP, with readable row and column names."""
+    from berthplan.export import write_model
+    from berthplan.io import load
+
+    arrays = write_model(load(file), out, fmt)
+    click.echo(
+        f"{out}: {len(arrays.c)} columns ({int(arrays.integer.sum())} binary), {arrays.A.shape[0]} rows, objective offset {arrays.offset:.6f}"
+    )
+
+
 def register(group: click.Group) -> None:
     """Add the solving and planning commands to ``group``."""
-    group.add_command(solve)
+    for command in (solve, solvers, export):
+        group.add_command(command)

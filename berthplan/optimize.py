@@ -15,6 +15,7 @@ from berthplan.instance import Instance
 from berthplan.io import validate_instance
 from berthplan.outcome import Decisions
 from berthplan.plan import Plan, SolveInfo
+from berthplan.profiles import Profile, resolve
 from berthplan.sparse import Arrays
 
 
@@ -55,14 +56,17 @@ def model_size(arrays: Arrays) -> dict[str, int]:
 
 def solve(
     instance: Instance,
-    solver: str = "highs",
+    solver: str | Profile = "highs",
     *,
     time_limit: float | None = None,
     gap: float | None = None,
     threads: int | None = None,
     options: Options | None = None,
 ) -> Plan:
-    """Solve ``instance`` with backend ``solver`` and return the plan.
+    """Solve ``instance`` with ``solver`` (a backend name, a profile file or a Profile).
+
+    ``time_limit``, ``gap`` and ``threads`` override the profile's options; ``options``
+    replaces them.
 
     The plan's ``status`` is ``optimal`` (proven within the gap; default gap 0), ``feasible``
     (a limit stopped the search) or ``infeasible`` (the closest plan, with every hard target's
@@ -76,10 +80,16 @@ def solve(
         When the solver fails or finds no plan within the limits.
     """
     validate_instance(instance)
-    opts = options or Options()
+    profile = solver if isinstance(solver, Profile) else resolve(solver)
     overrides: dict[str, Any] = {"time_limit": time_limit, "gap": gap, "threads": threads}
-    opts = Options(**(opts.as_dict() | {k: v for k, v in overrides.items() if v is not None}))
-    backend = backends.get(solver)
+    if options is not None:
+        opts = Options(
+            **(options.as_dict() | {k: v for k, v in overrides.items() if v is not None})
+        )
+    else:
+        opts = profile.options(**overrides)
+    backend = backends.get(profile.backend)
+    solver = profile.backend
     t0 = time.perf_counter()
     built = build(instance)
     arrays = built.model.arrays()

@@ -86,7 +86,7 @@ def _lp(model: Arrays) -> Any:
 
 
 def _set_options(h: Any, options: Options) -> None:
-    values: dict[str, Any] = {"output_flag": True, "log_to_console": True}
+    values: dict[str, Any] = {"output_flag": options.verbose, "log_to_console": True}
     if options.time_limit is not None:
         values["time_limit"] = float(options.time_limit)
     if options.gap is not None:

@@ -99,7 +99,7 @@ def solve(
         fail(f"{file}: infeasible\n{e}", EXIT_INFEASIBLE)
     except SolveError as e:
         fail(f"{file}: {e}", EXIT_SOLVER)
-    plan.info.extra["instance_file"] = str(Path(file))
+    plan.info.instance_file = str(Path(file))
     plan.write(out)
     elapsed = time.perf_counter() - t0
     click.echo(

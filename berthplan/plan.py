@@ -40,6 +40,9 @@ class SolveInfo:
     wall_time: float = 0.0
     model_size: dict[str, int] = field(default_factory=dict)
     log: str = ""
+    instance_file: str | None = None
+    base_hash: str | None = None  # the unmodified instance's hash, for scenario plans
+    overrides: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -282,7 +285,13 @@ class Plan:
         short = short[short["shortfall"] > 0]
         return {
             "schema_version": RESULTS_SCHEMA_VERSION,
-            "instance": {"name": inst.name, "hash": inst.canonical_hash()},
+            "instance": {
+                "name": inst.name,
+                "hash": inst.canonical_hash(),
+                "base_hash": info.base_hash or inst.canonical_hash(),
+                "file": info.instance_file,
+                "overrides": info.overrides,
+            },
             "backend": info.backend,
             "options": info.options,
             "status": info.status,

@@ -100,17 +100,36 @@ def define_variables(m: Model, s: Sets) -> tuple[VarBlock, ...]:
 # -- constraint families -------------------------------------------------------------------------
 
 
-def define_commitments(m: Model, s: Sets, x: VarBlock) -> None:
-    """commit[project]: committed projects start exactly once, optional ones at most once."""
+def _choose_once(forced: bool, skipped: bool) -> tuple[str, float]:
+    if skipped:
+        return "<=", 0.0
+    return ("==", 1.0) if forced else ("<=", 1.0)
+
+
+def define_commitments(m: Model, s: Sets, x: VarBlock, z: VarBlock) -> None:
+    """commit[project], open_once[route]: committed projects start exactly once, optional ones
+    at most once; a candidate route opens at most once (scenario decisions force or forbid)."""
     xj, _ = s.x_cols
+    rows = [_choose_once(p.committed, p.decision == "skip") for p in s.projects]
     m.add_constraints(
         "commit",
         [f"commit[{p.id}]" for p in s.projects],
-        ["==" if p.committed else "<=" for p in s.projects],
-        1.0,
+        [sense for sense, _ in rows],  # type: ignore[misc]
+        [rhs for _, rhs in rows],
         xj,
         x.cols,
         np.ones(len(xj)),
+    )
+    zr, _ = s.z_cols
+    rows = [_choose_once(r.decision == "open", r.decision == "skip") for r in s.candidates]
+    m.add_constraints(
+        "open_once",
+        [f"open_once[{r.id}]" for r in s.candidates],
+        [sense for sense, _ in rows],  # type: ignore[misc]
+        [rhs for _, rhs in rows],
+        zr,
+        z.cols,
+        np.ones(len(zr)),
     )
 
 
@@ -374,7 +393,7 @@ def build(inst: Instance, sets: Sets | None = None) -> Built:
     m = Model(name=inst.name)
     x, z, served, handled, shortfall = define_variables(m, s)
     blocks = {"x": x, "z": z, "served": served, "handled": handled, "shortfall": shortfall}
-    define_commitments(m, s, x)
+    define_commitments(m, s, x, z)
     define_capacity(m, s, x, handled)
     define_demand(m, s, handled)
     define_containers(m, s, x, z, served)

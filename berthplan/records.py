@@ -172,11 +172,15 @@ class Project(Record):
     group: str | None = _field(
         "Mutually exclusive options: at most one project of a group is built.", default=None
     )
+    decision: Literal["free", "build", "skip"] = _field(
+        "Scenario override: free (the optimizer decides; default), build (forced), skip (forbidden).",
+        default="free",
+    )
 
     @property
     def committed(self) -> bool:
-        """Ongoing and new projects must be built."""
-        return self.stage in ("ongoing", "new")
+        """Ongoing and new projects must be built (and any project forced by a scenario)."""
+        return self.stage in ("ongoing", "new") or self.decision == "build"
 
     def spend_profile(self) -> tuple[float, ...]:
         """Share of capex per construction year (uniform when not given)."""
@@ -236,6 +240,10 @@ class Route(Record):
     )
     latest_open: int | None = _field(
         "Last year a candidate may open (default horizon end).", "year", default=None
+    )
+    decision: Literal["free", "open", "skip"] = _field(
+        "Scenario override for candidates: free (default), open (forced), skip (forbidden).",
+        default="free",
     )
 
 

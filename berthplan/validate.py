@@ -193,6 +193,8 @@ def start_windows(r: Records) -> Found:
             if p.start is None:
                 yield (*loc, "start"), "an ongoing project needs its start year"
                 continue
+            if p.decision == "skip":
+                yield (*loc, "decision"), "an ongoing project is committed; it cannot be skipped"
             for f in ("earliest_start", "latest_start", "ready_year"):
                 if getattr(p, f) is not None:
                     yield (*loc, f), f"an ongoing project has a fixed start; {f} does not apply"
@@ -269,6 +271,11 @@ def routes(r: Records) -> Found:
                 yield (*loc, "calls", k, "area"), f"the route calls at '{call.area}' more than once"
                 areas[call.area] = 1
         if route.status == "existing":
+            if route.decision != "free":
+                yield (
+                    (*loc, "decision"),
+                    "an existing route is open throughout; decision does not apply",
+                )
             for f in ("earliest_open", "latest_open"):
                 if getattr(route, f) is not None:
                     yield (*loc, f), f"an existing route is open throughout; {f} does not apply"

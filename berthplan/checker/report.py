@@ -155,6 +155,9 @@ class CheckReport:
         """One line: the verdict, the recomputed objective and the one in ``solve.json``."""
         reported = "none" if self.reported_objective is None else show(self.reported_objective)
         objective = f"objective {show(self.objective)} (solve.json: {reported})"
+        if self.notes:
+            n = len(self.notes)
+            objective += f"; {n} hard target{'s' if n != 1 else ''} short (infeasible instance)"
         if self.ok:
             return f"plan ok: {objective}"
         n = len(self.violations)

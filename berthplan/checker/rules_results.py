@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from berthplan.checker import costs
 from berthplan.checker.context import Context, empty_or_zero, integer, number, text
 from berthplan.checker.report import Violation, at_most, close, show
@@ -153,6 +155,49 @@ def missed_hard_targets(ctx: Context) -> list[Violation]:
     return out
 
 
+def _listed_target(ctx: Context, entry: Any) -> Target | None:
+    if not isinstance(entry, dict):
+        return None
+    key = (entry.get("year"), entry.get("metric"), entry.get("port"))
+    return next((t for t in ctx.instance.targets if (t.year, t.metric, t.port) == key), None)
+
+
+def _listed_shortfall(ctx: Context, t: Target, entry: dict[str, Any]) -> list[Violation]:
+    found = json_number(entry.get("shortfall"))
+    short = costs.shortfall(ctx.facts, t)
+    if found is not None and close(found, short, ctx.scale(t.year)):
+        return []
+    record = f"solve.json:shortfalls.{target_record(t)}"
+    return [
+        Violation(
+            "targets",
+            record,
+            t.year,
+            short,
+            str(entry.get("shortfall")) if found is None else found,
+        )
+    ]
+
+
+def _listed_shortfalls(ctx: Context) -> list[Violation]:
+    listed = ctx.tables.solve.get("shortfalls")
+    if not isinstance(listed, list):
+        return []
+    out, seen = [], set()
+    for entry in listed:
+        t = _listed_target(ctx, entry)
+        if t is None:
+            out.append(Violation("targets", "solve.json:shortfalls", None, "a target", str(entry)))
+        else:
+            seen.add(target_record(t) + str(t.year))
+            out += _listed_shortfall(ctx, t, entry)
+    return out + [
+        Violation("targets", f"solve.json:shortfalls.{v.record}", v.year, "listed", "not listed")
+        for v in missed_hard_targets(ctx)
+        if v.record + str(v.year) not in seen
+    ]
+
+
 def targets(ctx: Context) -> list[Violation]:
     """Hard targets are met and targets.csv agrees with the recomputed KPIs.
 
@@ -166,7 +211,9 @@ def targets(ctx: Context) -> list[Violation]:
     list of Violation
         Hard targets missed (not for an ``infeasible`` plan, whose misses are the diagnosed
         shortfalls and go to the report's notes); targets.csv rows missing, extra,
-        duplicated, or disagreeing in target, achieved, shortfall, hard or binding.
+        duplicated, or disagreeing in target, achieved, shortfall, hard or binding; entries
+        of solve.json's ``shortfalls`` (where given) that name no target or disagree, and
+        hard targets short that it does not list.
     """
     out = [] if ctx.status == "infeasible" else missed_hard_targets(ctx)
     rows, bad = _target_rows(ctx)
@@ -177,7 +224,7 @@ def targets(ctx: Context) -> list[Violation]:
             out.append(Violation("targets", target_record(t), t.year, "a row", "no row"))
         else:
             out += _target_row(ctx, t, row)
-    return out
+    return out + _listed_shortfalls(ctx)
 
 
 def _breakdown(ctx: Context, expected: dict[str, float], scale: float) -> list[Violation]:

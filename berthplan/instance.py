@@ -15,9 +15,10 @@ from functools import cached_property
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from berthplan.records import (
+    MODEL_CONFIG,
     Area,
     Berth,
     Budget,
@@ -29,6 +30,7 @@ from berthplan.records import (
     Project,
     Route,
     Target,
+    Year,
 )
 
 SCHEMA_VERSION = 1
@@ -37,7 +39,7 @@ SCHEMA_VERSION = 1
 class Instance(BaseModel):
     """A planning instance (see ``shared/example-instance.yaml`` for the format by example)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = MODEL_CONFIG
 
     schema_version: Literal[1] = Field(1, description="Version of the instance format.")
     name: str = Field(description="Instance name, used in outputs.", min_length=1)
@@ -47,7 +49,7 @@ class Instance(BaseModel):
         description="Real discount rate: costs of year y weigh (1 + rate) ** -(y - horizon.start).",
         json_schema_extra={"unit": "1/yr"},
     )
-    price_year: int = Field(description="Year of the prices money is given in.")
+    price_year: Year = Field(description="Year of the prices money is given in.")
     money_unit: str = Field("CNY million", description="Unit of every money amount.")
     tons_per_teu: Annotated[float, Field(ge=0)] = Field(
         10.0,

@@ -71,28 +71,48 @@ class Document:
         return Issue(self.line(path), self.location(path), message)
 
 
+class _AliasError(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
 def _walk(
-    node: yaml.Node, path: Path, lines: dict[Path, int], dups: list[tuple[Path, int]]
+    node: yaml.Node,
+    path: Path,
+    lines: dict[Path, int],
+    dups: list[tuple[Path, int]],
+    seen: set[int],
 ) -> None:
+    # A node met twice is an alias: rejected, which also stops recursive and exploding aliases.
+    if id(node) in seen:
+        raise _AliasError(node.start_mark.line + 1)
+    seen.add(id(node))
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
+        keys: set[str] = set()
         for key_node, value_node in node.value:
             key = str(key_node.value)
-            if key in seen:
+            if key in keys:
                 dups.append(((*path, key), key_node.start_mark.line + 1))
-            seen.add(key)
-            _walk(value_node, (*path, key), lines, dups)
+            keys.add(key)
+            _walk(value_node, (*path, key), lines, dups, seen)
     elif isinstance(node, yaml.SequenceNode):
         for i, child in enumerate(node.value):
-            _walk(child, (*path, i), lines, dups)
+            _walk(child, (*path, i), lines, dups, seen)
 
 
-def _compose(text: str) -> tuple[yaml.Node | None, Any]:
+def _compose(text: str) -> yaml.Node | None:
     loader = yaml.SafeLoader(text)
     try:
-        node = loader.get_single_node()
-        return node, (loader.construct_document(node) if node is not None else None)
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
+def _construct(node: yaml.Node) -> Any:
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_document(node)
     finally:
         loader.dispose()
 
@@ -108,12 +128,12 @@ def parse_text(text: str, source: str, *, as_json: bool = False) -> Document:
                 source, [Issue(e.lineno, "", f"JSON syntax error: {e.msg}")]
             ) from None
         try:  # JSON is YAML flow style: compose it again only to learn the lines
-            node, _ = _compose(text)
+            node = _compose(text.replace("\t", " "))  # raw tabs are only white space in JSON
         except yaml.YAMLError:
             node = None
     else:
         try:
-            node, data = _compose(text)
+            node = _compose(text)
         except yaml.MarkedYAMLError as e:
             mark = e.problem_mark or e.context_mark
             line = mark.line + 1 if mark is not None else 0
@@ -125,7 +145,26 @@ def parse_text(text: str, source: str, *, as_json: bool = False) -> Document:
     lines: dict[Path, int] = {}
     dups: list[tuple[Path, int]] = []
     if node is not None:
-        _walk(node, (), lines, dups)
+        try:
+            _walk(node, (), lines, dups, set())
+        except _AliasError as e:
+            raise InstanceError(
+                source,
+                [Issue(e.line, "", "YAML aliases (*name) are not supported in instance files")],
+            ) from None
+        if not as_json:
+            try:
+                data = _construct(node)
+            except yaml.MarkedYAMLError as e:
+                mark = e.problem_mark or e.context_mark
+                line = mark.line + 1 if mark is not None else 0
+                raise InstanceError(
+                    source, [Issue(line, "", f"YAML syntax error: {e.problem}")]
+                ) from None
+    elif not as_json:
+        raise InstanceError(
+            source, [Issue(1, "", "empty file: an instance file must be a mapping of fields")]
+        )
     if not isinstance(data, dict):
         raise InstanceError(source, [Issue(1, "", "an instance file must be a mapping of fields")])
     doc = Document(source, data, lines)
@@ -149,6 +188,8 @@ def read_document(path: str | FsPath) -> Document:
         ) from None
     except UnicodeDecodeError as e:
         raise InstanceError(source, [Issue(0, "", f"not UTF-8 text ({e.reason})")]) from None
+    except OSError as e:
+        raise InstanceError(source, [Issue(0, "", f"cannot read: {e.strerror or e}")]) from None
     return parse_text(text, source, as_json=p.suffix.lower() == ".json")
 
 

@@ -33,6 +33,10 @@ TEN_THOUSAND_TON = 10_000.0
 """Berths of at least this deadweight count toward ``berths_10k``."""
 
 
+MODEL_CONFIG = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+"""Every record: immutable, unknown fields rejected, no type coercion (``true`` is not 1), no NaN."""
+
+
 def _field(description: str, unit: str | None = None, **kwargs: Any) -> Any:
     extra: dict[str, Any] | None = {"unit": unit} if unit else None
     return Field(description=description, json_schema_extra=extra, **kwargs)
@@ -45,7 +49,7 @@ NonNeg = Annotated[float, Field(ge=0)]
 class Record(BaseModel):
     """Base of every record: immutable, unknown fields rejected, provenance fields."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = MODEL_CONFIG
 
     source: str | None = _field(
         "Where the numbers of this record come from (page, document).", None, default=None
@@ -58,7 +62,7 @@ class Record(BaseModel):
 class Horizon(BaseModel):
     """The planning years, both ends included."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = MODEL_CONFIG
 
     start: Year = _field("First planning year (discounting base).", "year")
     end: Year = _field("Last planning year, included.", "year")
@@ -77,7 +81,7 @@ class Horizon(BaseModel):
 class Penalties(BaseModel):
     """Prices of volume offered or demanded but not served."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = MODEL_CONFIG
 
     unserved_teu: NonNeg = _field(
         "Cost of a TEU offered by open routes but not served.", "money_unit/TEU", default=0.0
@@ -110,7 +114,7 @@ class Port(Record):
 class BerthSpec(BaseModel):
     """Identical berths, existing or added by a project."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = MODEL_CONFIG
 
     cargo: CargoClass = _field("Cargo class handled.")
     dwt: NonNeg = _field("Design ship size; >= 10000 counts toward berths_10k.", "dwt")
@@ -140,17 +144,17 @@ class Project(Record):
         "ongoing: started before the horizon, committed; new: committed, starts at horizon start "
         "unless a window is given; preliminary: optional, not before ready_year; candidate: optional."
     )
-    start: int | None = _field(
+    start: Year | None = _field(
         "Fixed start year (ongoing projects; may precede the horizon).", "year", default=None
     )
-    earliest_start: int | None = _field("First allowed start year.", "year", default=None)
-    latest_start: int | None = _field("Last allowed start year.", "year", default=None)
-    ready_year: int | None = _field(
+    earliest_start: Year | None = _field("First allowed start year.", "year", default=None)
+    latest_start: Year | None = _field("Last allowed start year.", "year", default=None)
+    ready_year: Year | None = _field(
         "Preliminary work done: no start before this year (preliminary default: horizon start + 1).",
         "year",
         default=None,
     )
-    duration: Annotated[int, Field(ge=1)] = _field(
+    duration: Annotated[int, Field(ge=1, le=100)] = _field(
         "Construction years (months rounded up to whole years).", "years"
     )
     capex: NonNeg = _field("Total capital cost.", "money_unit")
@@ -200,7 +204,7 @@ class Project(Record):
 class Call(BaseModel):
     """A route's call at an area."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = MODEL_CONFIG
 
     area: str = _field("Area id.")
     teu: NonNeg = _field("TEU per year at this call (per service for existing routes).", "TEU/yr")
@@ -235,10 +239,10 @@ class Route(Record):
     annual_cost: NonNeg = _field(
         "Cost per open year within the horizon (per service).", "money_unit/yr", default=0.0
     )
-    earliest_open: int | None = _field(
+    earliest_open: Year | None = _field(
         "First year a candidate may open (default horizon start).", "year", default=None
     )
-    latest_open: int | None = _field(
+    latest_open: Year | None = _field(
         "Last year a candidate may open (default horizon end).", "year", default=None
     )
     decision: Literal["free", "open", "skip"] = _field(
@@ -253,7 +257,7 @@ class Demand(Record):
     port: str | None = _field("Port id (give port or area).", default=None)
     area: str | None = _field("Area id (give port or area).", default=None)
     cargo: CargoClass = _field("Cargo class (not container).")
-    year: int = _field("Year of this point; linear between points, flat outside.", "year")
+    year: Year = _field("Year of this point; linear between points, flat outside.", "year")
     value: NonNeg = _field("Throughput ceiling and demand in that year.", "t/yr")
 
     @model_validator(mode="after")
@@ -266,7 +270,7 @@ class Demand(Record):
 class Target(Record):
     """A yearly target on a KPI, for the province or one port."""
 
-    year: int = _field("Target year.", "year")
+    year: Year = _field("Target year.", "year")
     metric: Metric = _field(
         "cargo_tons (t), container_teu (TEU), berths_10k (berths), new_routes (routes)."
     )
@@ -284,5 +288,5 @@ class Target(Record):
 class Budget(Record):
     """A ceiling on capex spent in a year (sunk spend excluded)."""
 
-    year: int = _field("Year.", "year")
+    year: Year = _field("Year.", "year")
     capex: NonNeg = _field("Most capex that may be spent in the year.", "money_unit")

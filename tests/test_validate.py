@@ -23,26 +23,6 @@ from helpers import (
 import berthplan
 from berthplan.errors import InstanceError
 
-# Invalid files the package does not yet handle as it should: reason, and what the load test
-# fails with today (the CLI test fails its exit-code or line assertion).
-KNOWN_BUGS: dict[str, tuple[str, type[BaseException]]] = {
-    "spend-nan-share.yaml": (
-        "a NaN spend share passes: abs(sum - 1) > tol is False for NaN, so the sum check "
-        "never fires (validate.spend_profiles)",
-        pytest.fail.Exception,
-    ),
-    "yaml-recursive-alias.yaml": (
-        "a self-referencing YAML alias makes io._walk recurse forever: RecursionError "
-        "traceback instead of an InstanceError",
-        RecursionError,
-    ),
-    "json-unknown-field-tab-indented.json": (
-        "tab-indented JSON cannot be re-composed as YAML to learn lines, so every message "
-        "loses its FILE:LINE (io.parse_text)",
-        AssertionError,
-    ),
-}
-
 # The rules of the issue, each with the invalid file that must exercise it.
 RULE_FILES = [
     "unknown-berth-area",
@@ -102,12 +82,7 @@ RULE_FILES = [
 def _params(*, cli: bool) -> list[object]:
     out: list[object] = []
     for path in invalid_files():
-        marks = []
-        if path.name in KNOWN_BUGS:
-            reason, raises = KNOWN_BUGS[path.name]
-            raises = AssertionError if cli else raises
-            marks.append(pytest.mark.xfail(strict=True, reason=reason, raises=raises))
-        out.append(pytest.param(path, id=path.name, marks=marks))
+        out.append(pytest.param(path, id=path.name))
     return out
 
 
@@ -399,24 +374,12 @@ def test_cli_missing_file() -> None:
     assert "Traceback" not in result.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="io.read_document catches FileNotFoundError/IsADirectoryError only: a path through "
-    "a file raises NotADirectoryError, a traceback with exit 1",
-    raises=AssertionError,
-)
 def test_cli_path_through_a_file() -> None:
     result = invoke("validate", f"{EXAMPLE}/x.yaml")
     assert result.exit_code == 2
     assert isinstance(result.exception, SystemExit)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="io.read_document lets other OSErrors escape: a too-long file name is an "
-    "OSError traceback with exit 1",
-    raises=AssertionError,
-)
 def test_cli_file_name_too_long(tmp_path: Path) -> None:
     result = invoke("validate", str(tmp_path / ("x" * 5000 + ".yaml")))
     assert result.exit_code == 2

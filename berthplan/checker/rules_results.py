@@ -183,18 +183,20 @@ def _listed_shortfalls(ctx: Context) -> list[Violation]:
     listed = ctx.tables.solve.get("shortfalls")
     if not isinstance(listed, list):
         return []
-    out, seen = [], set()
+    out: list[Violation] = []
+    seen: set[tuple[str, int | None]] = set()
     for entry in listed:
         t = _listed_target(ctx, entry)
         if t is None:
             out.append(Violation("targets", "solve.json:shortfalls", None, "a target", str(entry)))
         else:
-            seen.add(target_record(t) + str(t.year))
+            seen.add((target_record(t), t.year))
             out += _listed_shortfall(ctx, t, entry)
+    missed = missed_hard_targets(ctx) if ctx.status == "infeasible" else []
     return out + [
         Violation("targets", f"solve.json:shortfalls.{v.record}", v.year, "listed", "not listed")
-        for v in missed_hard_targets(ctx)
-        if v.record + str(v.year) not in seen
+        for v in missed
+        if (v.record, v.year) not in seen
     ]
 
 
@@ -213,7 +215,7 @@ def targets(ctx: Context) -> list[Violation]:
         shortfalls and go to the report's notes); targets.csv rows missing, extra,
         duplicated, or disagreeing in target, achieved, shortfall, hard or binding; entries
         of solve.json's ``shortfalls`` (where given) that name no target or disagree, and
-        hard targets short that it does not list.
+        (for an ``infeasible`` plan) hard targets short that it does not list.
     """
     out = [] if ctx.status == "infeasible" else missed_hard_targets(ctx)
     rows, bad = _target_rows(ctx)
@@ -243,6 +245,24 @@ def _breakdown(ctx: Context, expected: dict[str, float], scale: float) -> list[V
     return out
 
 
+SOLVER_REL_TOL = 1e-5
+"""How close the solver's own objective must be to the recomputed one (solver tolerance)."""
+
+
+def _solver_objective(ctx: Context, total: float, scale: float) -> list[Violation]:
+    found = json_number(ctx.tables.solve.get("solver_objective"))
+    if found is None or ctx.status not in ("optimal", "feasible", "infeasible"):
+        return []
+    slack = SOLVER_REL_TOL * max(abs(found), abs(total)) + 1e-6 * scale
+    record = "solve.json:solver_objective"
+    if ctx.status == "feasible":  # an incumbent: the optimal continuous values cost no more
+        ok = total <= found + slack
+        return [] if ok else [Violation("objective", record, None, f">= {show(total)}", found)]
+    return (
+        [] if abs(found - total) <= slack else [Violation("objective", record, None, total, found)]
+    )
+
+
 def objective(ctx: Context) -> list[Violation]:
     """The recomputed objective equals solve.json's and the sum of kpis.csv discounted_cost.
 
@@ -255,7 +275,9 @@ def objective(ctx: Context) -> list[Violation]:
     -------
     list of Violation
         A mismatch of solve.json's ``objective`` (1e-6 relative), of the kpis.csv column sum,
-        or of a component of solve.json's ``breakdown`` (where given).
+        or of a component of solve.json's ``breakdown`` (where given); a ``solver_objective``
+        (where given) other than the recomputed objective (1e-5 relative; for a ``feasible``
+        plan, below it): the tables do not state the decisions the solver found.
     """
     breakdown = costs.breakdown(ctx.facts)
     total = sum(breakdown.values())
@@ -270,7 +292,7 @@ def objective(ctx: Context) -> list[Violation]:
     summed = sum(v for v in column if v is not None)
     if not close(summed, total, scale + len(column)):
         out.append(Violation("objective", "kpis.csv:discounted_cost", None, total, summed))
-    return out + _breakdown(ctx, breakdown, scale)
+    return out + _breakdown(ctx, breakdown, scale) + _solver_objective(ctx, total, scale)
 
 
 def instance(ctx: Context) -> list[Violation]:

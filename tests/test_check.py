@@ -1,0 +1,654 @@
+"""The solver-free plan checker, on a plan folder written by hand for the example instance.
+
+The hand plan (every number derived in the comments below, independently of the checker):
+
+- p1e-ct-3 (ongoing) starts 2021, d=3: spend 900 (2021, sunk), 1200 (2022, sunk), 900 (2023);
+  completed 2023 (+2 berths >= 10k), in service 2024 (+2 x 600000 TEU at p1-east, opex 30).
+- p2-ore-1 (new) starts 2023, d=2: spend 700, 700 (2023, 2024); completed 2024 (+1 berth >= 10k),
+  in service 2025 (+15 Mt dry bulk at p2-main).
+- p1w-channel (preliminary, window 2024-2026) starts 2024, d=1: spend 800 (2024); in service
+  2025 (p1-west 15 m).
+- p1w-ct-a (candidate, window 2024-2026) starts 2026, d=2: spend 1300, 1300 (2026, 2027); the
+  channel is completed 2024 <= 2026 - 1; completed 2027, in service 2028 (after the horizon).
+- p1w-ct-b skipped (group p1w-ct: one member built).
+- dom-south opens 2023 (window 2023-2026; depths 15 >= 12 at p1-east, 12.5 >= 12 at p2-main);
+  deep-sea-europe skipped.
+- Budget 2024: 700 + 800 = 1500 <= 4000.
+
+Discount factors 1.06 ** -(y - 2023): 2023 1, 2024 0.943396226, 2025 0.889996440,
+2026 0.839619283, 2027 0.792093663.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from berthplan.check import CheckReport, PlanFolderError, Violation, check_plan, register
+from berthplan.instance import Instance
+from berthplan.io import load, loads
+
+EXAMPLE = Path(__file__).parent / "data" / "check" / "example.yaml"
+
+# Capacity (design, u = 1 unless said): p1-east container 4 x 500000 = 2,000,000 TEU, from 2024
+# + 2 x 600000 = 3,200,000. p1-west general 6 x 800000 = 4,800,000 t (no demand: handled in
+# full). p2-main dry bulk 2 x 9,000,000 = 18,000,000 t, from 2025 + 15,000,000 = 33,000,000,
+# u = 1.3. P2 dry-bulk ceiling: 16,000,000 (2023) to 30,000,000 (2026), linear: 2024
+# 20,666,666.67, 2025 25,333,333.33. The plan handles 16,000,000 / 20,000,000 (below the
+# ceiling: 666,666.666667 t unserved) / 25,333,333.333333 / 30,000,000 t.
+# Served TEU = capacity (offered is far above it). Utilization = throughput / capacity:
+# 16/18 = 0.888889, 20/18 = 1.111111, 25.333333/33 = 0.767677, 30/33 = 0.909091.
+CAPACITY = """\
+year,port,area,cargo,unit,capacity,throughput,utilization
+2023,P1,p1-east,container,TEU,2000000.000000,2000000.000000,1.000000
+2023,P1,p1-west,general,t,4800000.000000,4800000.000000,1.000000
+2023,P2,p2-main,dry_bulk,t,18000000.000000,16000000.000000,0.888889
+2024,P1,p1-east,container,TEU,3200000.000000,3200000.000000,1.000000
+2024,P1,p1-west,general,t,4800000.000000,4800000.000000,1.000000
+2024,P2,p2-main,dry_bulk,t,18000000.000000,20000000.000000,1.111111
+2025,P1,p1-east,container,TEU,3200000.000000,3200000.000000,1.000000
+2025,P1,p1-west,general,t,4800000.000000,4800000.000000,1.000000
+2025,P2,p2-main,dry_bulk,t,33000000.000000,25333333.333333,0.767677
+2026,P1,p1-east,container,TEU,3200000.000000,3200000.000000,1.000000
+2026,P1,p1-west,general,t,4800000.000000,4800000.000000,1.000000
+2026,P2,p2-main,dry_bulk,t,33000000.000000,30000000.000000,0.909091
+"""
+
+# discounted_cost: p1e-ct-3 900 + 30 x (0.943396 + 0.889996 + 0.839619) = 980.190358;
+# p2-ore-1 700 + 700 x 0.943396 = 1360.377358; p1w-channel 800 x 0.943396 = 754.716981;
+# p1w-ct-a 1300 x 0.839619 + 1300 x 0.792094 = 2121.226830 (capex in horizon: 1300 of 2026).
+PROJECTS = """\
+project_id,name,port,area,stage,decision,start_year,completion_year,in_service_year,capex,capex_in_horizon,discounted_cost,berths_added,berths_10k_added
+p1e-ct-3,East container terminal phase III,P1,p1-east,ongoing,build,2021,2023,2024,3000.000000,900.000000,980.190358,2,2
+p2-ore-1,Main area ore berth,P2,p2-main,new,build,2023,2024,2025,1400.000000,1400.000000,1360.377358,1,1
+p1w-channel,West channel deepening,P1,p1-west,preliminary,build,2024,2024,2025,800.000000,800.000000,754.716981,0,0
+p1w-ct-a,"West container berths, option A",P1,p1-west,candidate,build,2026,2027,2028,2600.000000,1300.000000,2121.226830,2,2
+p1w-ct-b,"West container berths, option B",P1,p1-west,candidate,skip,,,,0.000000,0.000000,0.000000,0,0
+"""
+
+# teu_offered: existing 8 x 1,500,000 = 12,000,000; dom-south 90,000 + 20,000 = 110,000.
+# dom-south cost: 5 (opening) + 2 x (1 + 0.943396 + 0.889996 + 0.839619) = 12.346024; the
+# existing route has no annual cost.
+ROUTES = """\
+route_id,name,status,decision,open_year,teu_offered,discounted_cost
+near-sea-existing,Existing near-sea services,existing,existing,,12000000.000000,0.000000
+dom-south,Weekly domestic service to the south,candidate,open,2023,110000.000000,12.346024
+deep-sea-europe,Weekly Europe service (large ships),candidate,skip,,0.000000,0.000000
+"""
+
+SPEND = """\
+project_id,year,capex,sunk
+p1e-ct-3,2021,900.000000,true
+p1e-ct-3,2022,1200.000000,true
+p1e-ct-3,2023,900.000000,false
+p2-ore-1,2023,700.000000,false
+p2-ore-1,2024,700.000000,false
+p1w-channel,2024,800.000000,false
+p1w-ct-a,2026,1300.000000,false
+p1w-ct-a,2027,1300.000000,false
+"""
+
+# TEU offered: p1-east 12,000,000 x 1.04^k + 90,000; p2-main 20,000 x 1.02^k (k = y - 2023):
+# 2023 12,090,000 + 20,000; 2024 12,570,000 + 20,400; 2025 13,069,200 + 20,808;
+# 2026 13,588,368 + 21,224.16. Unserved TEU = offered - served: 10,110,000; 9,390,400;
+# 9,890,008; 10,409,592.16. cargo_tons = general 4.8 Mt + dry bulk + 10 x TEU served:
+# 4.8 + 16 + 20 = 40.8 Mt; 4.8 + 20 + 32 = 56.8 Mt; 4.8 + 25.333333 + 32 = 62.133333 Mt;
+# 4.8 + 30 + 32 = 66.8 Mt. berths_10k: 6 existing + 2 (2023) + 1 (2024) = 8, 9, 9, 9.
+# capex: 900 + 700 = 1600; 700 + 800 = 1500; 0; 1300; 1300 (2027). opex 30 from 2024.
+# route_cost: 5 + 2 = 7, then 2. penalty: 0.0004 x unserved TEU (4044; 3756.16; 3956.0032;
+# 4163.836864) + 0.00002 x 666,666.666667 t in 2024 (13.333333); the soft target is met.
+# discounted: 5651; 5301.493333 x 0.943396 = 5001.408805; 3988.0032 x 0.889996 = 3549.308651;
+# 5495.836864 x 0.839619 = 4614.410607; 1300 x 0.792094 = 1029.721762 (2027, post-horizon).
+KPIS = """\
+year,cargo_tons,container_teu,berths_10k,new_routes,unserved_teu,unserved_tons,capex,opex,route_cost,penalty_cost,discounted_cost
+2023,40800000.000000,2000000.000000,8,1,10110000.000000,0.000000,1600.000000,0.000000,7.000000,4044.000000,5651.000000
+2024,56800000.000000,3200000.000000,9,0,9390400.000000,666666.666667,1500.000000,30.000000,2.000000,3769.493333,5001.408805
+2025,62133333.333333,3200000.000000,9,0,9890008.000000,0.000000,0.000000,30.000000,2.000000,3956.003200,3549.308651
+2026,66800000.000000,3200000.000000,9,0,10409592.160000,0.000000,1300.000000,30.000000,2.000000,4163.836864,4614.410607
+2027,,,,,,,1300.000000,,,,1029.721762
+"""
+
+# P2 cargo 2026 = 30 Mt dry bulk (no container berths at p2-main) >= 28 Mt.
+TARGETS = """\
+year,metric,port,target,achieved,shortfall,hard,binding
+2023,berths_10k,,8.000000,8.000000,0.000000,true,true
+2023,new_routes,,1.000000,1.000000,0.000000,true,true
+2026,cargo_tons,P2,28000000.000000,30000000.000000,0.000000,false,false
+2026,container_teu,,2000000.000000,3200000.000000,0.000000,true,false
+"""
+
+# objective = 5651 + 5001.408805 + 3549.308651 + 4614.410607 + 1029.721762 = 19845.849825;
+# capex 1600 + 1500 x 0.943396 + 1300 x (0.839619 + 0.792094) = 5136.321170;
+# opex 30 x 2.673012 = 80.190358; routes 12.346024; unserved TEU 4044 + 3756.16 x 0.943396 +
+# 3956.0032 x 0.889996 + 4163.836864 x 0.839619 = 14604.413657; unserved t 13.333333 x
+# 0.943396 = 12.578616.
+OBJECTIVE = 19845.849825
+BREAKDOWN = {
+    "capex": 5136.321170,
+    "opex": 80.190358,
+    "route_cost": 12.346024,
+    "unserved_teu": 14604.413657,
+    "unserved_tons": 12.578616,
+    "shortfall": 0.0,
+}
+
+Tables = dict[str, str]
+
+
+def hand_tables() -> Tables:
+    return {
+        "projects": PROJECTS,
+        "routes": ROUTES,
+        "capacity": CAPACITY,
+        "spend": SPEND,
+        "kpis": KPIS,
+        "targets": TARGETS,
+    }
+
+
+def hand_solve(instance: Instance, status: str = "optimal") -> dict[str, Any]:
+    return {
+        "schema_version": 1,
+        "instance": {"name": instance.name, "hash": instance.canonical_hash()},
+        "status": status,
+        "objective": OBJECTIVE,
+        "breakdown": dict(BREAKDOWN),
+    }
+
+
+def write_plan(folder: Path, tables: Tables, solve: dict[str, Any]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in tables.items():
+        (folder / f"{name}.csv").write_text(content, encoding="utf-8")
+    (folder / "solve.json").write_text(json.dumps(solve), encoding="utf-8")
+    return folder
+
+
+def edit(content: str, old: str, new: str) -> str:
+    """Replace the one occurrence of ``old`` (a tamper must hit exactly one place)."""
+    assert content.count(old) == 1, old
+    return content.replace(old, new)
+
+
+def keys(report: CheckReport) -> set[tuple[str, str, int | None]]:
+    return {(v.rule, v.record, v.year) for v in report.violations}
+
+
+def variant(change: Callable[[dict[str, Any]], None]) -> Instance:
+    """The example instance with ``change`` applied to its raw data (validated again)."""
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    change(data)
+    return loads(yaml.safe_dump(data), "variant.yaml")
+
+
+@pytest.fixture
+def instance() -> Instance:
+    return load(EXAMPLE)
+
+
+@pytest.fixture
+def plan(tmp_path: Path, instance: Instance) -> Path:
+    return write_plan(tmp_path / "plan", hand_tables(), hand_solve(instance))
+
+
+def check_tampered(
+    tmp_path: Path, instance: Instance, table: str, old: str, new: str
+) -> CheckReport:
+    tables = hand_tables()
+    tables[table] = edit(tables[table], old, new)
+    return check_plan(instance, write_plan(tmp_path / "tampered", tables, hand_solve(instance)))
+
+
+# -- the hand plan is accepted -----------------------------------------------------------------
+
+
+def test_hand_plan_is_accepted(instance: Instance, plan: Path) -> None:
+    report = check_plan(instance, plan)
+    assert report.violations == []
+    assert report.ok
+    assert report.objective == pytest.approx(OBJECTIVE, rel=1e-9)
+    assert report.reported_objective == OBJECTIVE
+    assert report.summary().startswith("plan ok: objective 19845.849825")
+
+
+def test_post_horizon_cost_columns_may_be_zero(tmp_path: Path, instance: Instance) -> None:
+    report = check_tampered(
+        tmp_path, instance, "kpis", "2027,,,,,,,1300.000000,,,,", "2027,,,,,,,1300.000000,0,0,0,"
+    )
+    assert report.ok, report.violations
+
+
+# -- tampered plans ----------------------------------------------------------------------------
+
+
+def test_start_before_window(tmp_path: Path, instance: Instance) -> None:
+    report = check_tampered(
+        tmp_path, instance, "projects", "build,2024,2024,2025", "build,2023,2023,2024"
+    )
+    assert ("start_windows", "p1w-channel", 2023) in keys(report)
+    [v] = [v for v in report.violations if v.record == "p1w-channel"]
+    assert str(v) == "start_windows: p1w-channel 2023: expected start in 2024-2026, found 2023"
+
+
+def test_prerequisite_built_too_late(tmp_path: Path, instance: Instance) -> None:
+    # The channel starts 2026, completed 2026: p1w-ct-a (start 2026) needs it by 2025.
+    report = check_tampered(
+        tmp_path, instance, "projects", "build,2024,2024,2025", "build,2026,2026,2027"
+    )
+    [v] = [v for v in report.violations if v.rule == "requires"]
+    assert (v.record, v.year) == ("p1w-ct-a", 2026)
+    assert (v.expected, v.found) == (
+        "p1w-channel completed by 2025",
+        "p1w-channel completed in 2026",
+    )
+
+
+def test_served_teu_above_capacity(tmp_path: Path, instance: Instance) -> None:
+    report = check_tampered(
+        tmp_path,
+        instance,
+        "capacity",
+        "2024,P1,p1-east,container,TEU,3200000.000000,3200000.000000,1.000000",
+        "2024,P1,p1-east,container,TEU,3200000.000000,3300000.000000,1.031250",
+    )
+    assert ("capacity", "p1-east/container", 2024) in keys(report)
+    assert ("kpis", "container_teu", 2024) in keys(report)
+
+
+def west_feeder(data: dict[str, Any]) -> None:
+    data["routes"].append(
+        {
+            "id": "west-feeder",
+            "status": "candidate",
+            "calls": [{"area": "p1-west", "teu": 50000}],
+            "min_depth_m": 14.0,
+            "earliest_open": 2024,
+        }
+    )
+
+
+@pytest.mark.parametrize(("year", "shallow"), [(2024, True), (2025, False)])
+def test_route_too_shallow(tmp_path: Path, year: int, shallow: bool) -> None:
+    # p1-west is 11 m until the channel (in service 2025) deepens it to 15 m; the feeder needs 14.
+    inst = variant(west_feeder)
+    tables = hand_tables()
+    tables["routes"] += f"west-feeder,,candidate,open,{year},50000.000000,0.000000\n"
+    report = check_plan(inst, write_plan(tmp_path / "p", tables, hand_solve(inst)))
+    depth = [v for v in report.violations if v.rule == "depth"]
+    assert [(v.record, v.year, v.found) for v in depth] == (
+        [("west-feeder@p1-west", 2024, 11.0)] if shallow else []
+    )
+
+
+def test_hard_berths_target_missed(tmp_path: Path) -> None:
+    # 2026: 6 existing + 2 + 1 = 9 berths; p1w-ct-a completes only in 2027.
+    def more_berths(data: dict[str, Any]) -> None:
+        data["targets"].append({"year": 2026, "metric": "berths_10k", "value": 11})
+
+    inst = variant(more_berths)
+    tables = hand_tables()
+    tables["targets"] += "2026,berths_10k,,11.000000,9.000000,2.000000,true,true\n"
+    report = check_plan(inst, write_plan(tmp_path / "p", tables, hand_solve(inst)))
+    assert report.violations == [Violation("targets", "berths_10k", 2026, ">= 11", 9.0)]
+
+
+@pytest.mark.parametrize(
+    ("listed", "found"),
+    [
+        (None, set()),
+        (2.0, set()),
+        (1.0, {("targets", "solve.json:shortfalls.berths_10k", 2026)}),
+        ("absent", {("targets", "solve.json:shortfalls.berths_10k", 2026)}),
+    ],
+)
+def test_infeasible_plan_diagnoses_hard_targets(
+    tmp_path: Path, listed: float | str | None, found: set[tuple[str, str, int]]
+) -> None:
+    # An infeasible plan reports the miss as its diagnosed shortfall, not as a violation;
+    # solve.json's `shortfalls` (where given) must list it with the recomputed shortfall 2.
+    def more_berths(data: dict[str, Any]) -> None:
+        data["targets"].append({"year": 2026, "metric": "berths_10k", "value": 11})
+
+    inst = variant(more_berths)
+    tables = hand_tables()
+    tables["targets"] += "2026,berths_10k,,11.000000,9.000000,2.000000,true,true\n"
+    solve = hand_solve(inst, "infeasible")
+    if isinstance(listed, float):
+        entry = {"year": 2026, "metric": "berths_10k", "port": None, "shortfall": listed}
+        solve["shortfalls"] = [entry]
+    elif listed == "absent":
+        solve["shortfalls"] = []
+    report = check_plan(inst, write_plan(tmp_path / "i", tables, solve))
+    assert keys(report) == found
+    assert report.notes == [Violation("targets", "berths_10k", 2026, ">= 11", 9.0)]
+    assert "1 hard target short (infeasible instance)" in report.summary()
+
+
+def test_wrong_objective(tmp_path: Path, instance: Instance) -> None:
+    solve = hand_solve(instance)
+    solve["objective"] = OBJECTIVE * (1 + 1e-5)
+    report = check_plan(instance, write_plan(tmp_path / "p", hand_tables(), solve))
+    assert keys(report) == {("objective", "solve.json:objective", None)}
+    assert not report.ok
+
+
+def test_objective_within_tolerance(tmp_path: Path, instance: Instance) -> None:
+    solve = hand_solve(instance)
+    solve["objective"] = OBJECTIVE * (1 + 5e-7)
+    assert check_plan(instance, write_plan(tmp_path / "p", hand_tables(), solve)).ok
+
+
+@pytest.mark.parametrize(
+    ("status", "factor", "bad"),
+    [
+        ("optimal", 1.0, False),
+        ("optimal", 1.0 - 1e-6, False),
+        ("optimal", 0.98, True),
+        ("feasible", 1.02, False),
+        ("feasible", 0.98, True),
+        ("infeasible", 1.02, True),
+    ],
+)
+def test_solver_objective(
+    tmp_path: Path, instance: Instance, status: str, factor: float, bad: bool
+) -> None:
+    # The solver's own objective is the recomputed one for an optimal (or infeasible, phase 2)
+    # plan, and at least it for a feasible incumbent.
+    solve = hand_solve(instance, status)
+    solve["solver_objective"] = OBJECTIVE * factor
+    report = check_plan(instance, write_plan(tmp_path / "p", hand_tables(), solve))
+    expected = {("objective", "solve.json:solver_objective", None)} if bad else set()
+    assert keys(report) == expected
+
+
+def test_row_missing_from_projects(tmp_path: Path, instance: Instance) -> None:
+    row = next(line for line in PROJECTS.splitlines() if line.startswith("p1w-ct-b,"))
+    report = check_tampered(tmp_path, instance, "projects", row + "\n", "")
+    assert report.violations == [
+        Violation("coverage", "p1w-ct-b", None, "one row in projects.csv", "no row")
+    ]
+
+
+def test_budget_exceeded(tmp_path: Path) -> None:
+    def tight(data: dict[str, Any]) -> None:
+        data["budget"] = [{"year": 2024, "capex": 1200}]
+
+    inst = variant(tight)
+    report = check_plan(inst, write_plan(tmp_path / "p", hand_tables(), hand_solve(inst)))
+    assert report.violations == [Violation("budget", "capex", 2024, "<= 1200", 1500.0)]
+
+
+def test_unknown_and_duplicate_routes(tmp_path: Path, instance: Instance) -> None:
+    extra = "ghost,,candidate,open,2024,1.000000,0.000000\n"
+    dup = "deep-sea-europe,Weekly Europe service (large ships),candidate,skip,,0.000000,0.000000\n"
+    report = check_tampered(tmp_path, instance, "routes", dup, dup + dup + extra)
+    assert keys(report) == {("coverage", "ghost", None), ("coverage", "deep-sea-europe", None)}
+
+
+def test_committed_project_skipped(tmp_path: Path, instance: Instance) -> None:
+    report = check_tampered(
+        tmp_path,
+        instance,
+        "projects",
+        "new,build,2023,2024,2025,1400.000000,1400.000000,1360.377358,1,1",
+        "new,skip,,,,0.000000,0.000000,0.000000,0,0",
+    )
+    assert ("start_windows", "p2-ore-1", None) in keys(report)
+
+
+def test_two_of_a_group(tmp_path: Path, instance: Instance) -> None:
+    report = check_tampered(
+        tmp_path, instance, "projects", "skip,,,,0.000000", "build,2025,2027,2028,0.000000"
+    )
+    assert ("groups", "p1w-ct", None) in keys(report)
+    assert ("project_rows", "p1w-ct-b.capex", None) in keys(report)
+    assert ("budget", "p1w-ct-b.spend", 2025) in keys(report)  # spend.csv lacks its rows
+
+
+def test_demand_ceiling_exceeded(tmp_path: Path, instance: Instance) -> None:
+    # 21 Mt is within 1.3 x 18 Mt but above the 2024 ceiling of 20.67 Mt.
+    report = check_tampered(
+        tmp_path, instance, "capacity", "20000000.000000,1.111111", "21000000.000000,1.166667"
+    )
+    assert ("capacity", "P2/dry_bulk", 2024) in keys(report)
+    assert ("capacity", "p2-main/dry_bulk", 2024) not in keys(report)
+
+
+def test_capacity_row_missing(tmp_path: Path, instance: Instance) -> None:
+    row = "2025,P1,p1-west,general,t,4800000.000000,4800000.000000,1.000000\n"
+    report = check_tampered(tmp_path, instance, "capacity", row, "")
+    assert ("capacity", "p1-west/general", 2025) in keys(report)
+    assert ("kpis", "cargo_tons", 2025) in keys(report)
+
+
+def test_capacity_column_wrong(tmp_path: Path, instance: Instance) -> None:
+    report = check_tampered(
+        tmp_path,
+        instance,
+        "capacity",
+        "2025,P2,p2-main,dry_bulk,t,33000000",
+        "2025,P2,p2-main,dry_bulk,t,18000000",
+    )
+    assert ("capacity", "p2-main/dry_bulk.capacity", 2025) in keys(report)
+
+
+def test_kpi_and_target_rows_compared(tmp_path: Path, instance: Instance) -> None:
+    tables = hand_tables()
+    tables["kpis"] = edit(tables["kpis"], "62133333.333333", "62000000.000000")
+    tables["targets"] = edit(tables["targets"], "true,false", "true,true")
+    tables["spend"] = edit(
+        tables["spend"], "p1e-ct-3,2022,1200.000000,true", "p1e-ct-3,2022,1200.000000,false"
+    )
+    report = check_plan(instance, write_plan(tmp_path / "p", tables, hand_solve(instance)))
+    assert keys(report) == {
+        ("kpis", "cargo_tons", 2025),
+        ("targets", "container_teu.binding", 2026),
+        ("budget", "p1e-ct-3.sunk", 2022),
+    }
+
+
+def test_route_row_and_kpi_year_rows(tmp_path: Path, instance: Instance) -> None:
+    tables = hand_tables()
+    tables["routes"] = edit(tables["routes"], "110000.000000", "90000.000000")
+    tables["kpis"] = edit(tables["kpis"], "2027,,,,,,,1300.000000,,,,1029.721762\n", "")
+    report = check_plan(instance, write_plan(tmp_path / "p", tables, hand_solve(instance)))
+    assert keys(report) == {
+        ("route_rows", "dom-south.teu_offered", None),
+        ("kpis", "kpis.csv", 2027),
+        ("objective", "kpis.csv:discounted_cost", None),
+    }
+
+
+def test_plan_of_another_instance(tmp_path: Path, instance: Instance) -> None:
+    solve = hand_solve(instance)
+    solve["instance"]["hash"] = "0" * 64
+    report = check_plan(instance, write_plan(tmp_path / "p", hand_tables(), solve))
+    assert keys(report) == {("instance", "solve.json:instance.hash", None)}
+
+
+# -- unreadable folders ------------------------------------------------------------------------
+
+
+def test_missing_folder(tmp_path: Path, instance: Instance) -> None:
+    with pytest.raises(PlanFolderError, match="no such folder"):
+        check_plan(instance, tmp_path / "absent")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("kpis.csv", None, "kpis.csv: no such file"),
+        ("spend.csv", "project_id,year,capex\n", "spend.csv: missing column sunk"),
+        ("targets.csv", "", "targets.csv: cannot read the table"),
+        ("solve.json", "{oops", "solve.json: cannot read JSON"),
+        ("solve.json", "[]", "solve.json: expected a JSON object"),
+    ],
+)
+def test_unreadable_table(
+    plan: Path, instance: Instance, name: str, content: str | None, message: str
+) -> None:
+    if content is None:
+        (plan / name).unlink()
+    else:
+        (plan / name).write_text(content, encoding="utf-8")
+    with pytest.raises(PlanFolderError, match=message):
+        check_plan(instance, plan)
+
+
+# -- the command -------------------------------------------------------------------------------
+
+
+def run_check(*args: str) -> Any:
+    group = click.Group()
+    register(group)
+    return CliRunner().invoke(group, ["check", *args])
+
+
+def test_command_ok(plan: Path) -> None:
+    result = run_check(str(EXAMPLE), str(plan))
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().splitlines() == [
+        "plan ok: objective 19845.849825 (solve.json: 19845.849825)"
+    ]
+
+
+def test_command_violations(tmp_path: Path, instance: Instance) -> None:
+    solve = hand_solve(instance)
+    solve["objective"] = 20000.5
+    folder = write_plan(tmp_path / "p", hand_tables(), solve)
+    result = run_check(str(EXAMPLE), str(folder))
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "objective: solve.json:objective: expected 19845.849825, found 20000.5",
+        "1 violation (objective): objective 19845.849825 (solve.json: 20000.5)",
+    ]
+
+
+@pytest.mark.parametrize("missing", ["folder", "table", "instance"])
+def test_command_unreadable_input(plan: Path, tmp_path: Path, missing: str) -> None:
+    instance_file, folder = str(EXAMPLE), str(plan)
+    if missing == "folder":
+        folder = str(tmp_path / "absent")
+    elif missing == "table":
+        (plan / "routes.csv").unlink()
+    else:
+        instance_file = str(tmp_path / "absent.yaml")
+    result = run_check(instance_file, folder)
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    expected = {"folder": "no such folder", "table": "routes.csv: no such file"}
+    assert expected.get(missing, "no such file") in result.output
+
+
+def test_command_registered_on_main(plan: Path) -> None:
+    from berthplan.cli import main
+
+    if "check" not in main.commands:
+        pytest.skip("berthplan check is not wired into berthplan.commands yet")
+    result = CliRunner().invoke(main, ["check", str(EXAMPLE), str(plan)])
+    assert result.exit_code == 0, result.output
+
+
+# -- independence ------------------------------------------------------------------------------
+
+FORBIDDEN = (
+    "berthplan.formulation",
+    "berthplan.plan",
+    "berthplan.sparse",
+    "berthplan.backends",
+    "berthplan.solve",
+    "berthplan.optimize",
+    "berthplan.sets",
+    "berthplan.outcome",
+    "berthplan.infeasibility",
+    "berthplan.export",
+    "highspy",
+    "pulp",
+    "ortools",
+)
+
+
+def test_imports_no_model_or_solver(plan: Path) -> None:
+    code = (
+        "import sys\n"
+        "from berthplan.check import check_plan\n"
+        "from berthplan.io import load\n"
+        "assert check_plan(load(sys.argv[1]), sys.argv[2]).ok\n"
+        f"bad = sorted(m for m in sys.modules if m.startswith({FORBIDDEN!r}))\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(EXAMPLE), str(plan)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == ""
+
+
+# -- plans written by the solver ----------------------------------------------------------------
+
+
+def solved(instance: Instance, folder: Path) -> Path:
+    optimize = pytest.importorskip("berthplan.optimize")
+    pytest.importorskip("highspy")
+    plan = optimize.solve(instance)
+    plan.write(folder)
+    return folder
+
+
+def test_solved_plan_is_accepted(tmp_path: Path, instance: Instance) -> None:
+    folder = solved(instance, tmp_path / "solved")
+    report = check_plan(instance, folder)
+    assert report.violations == []
+    assert report.reported_objective == pytest.approx(report.objective, rel=1e-9)
+
+
+def test_solved_plan_spending_after_the_horizon(tmp_path: Path) -> None:
+    # p1w-ct-a committed to start in 2026: it spends in 2027 and needs the channel by 2025.
+    def late(data: dict[str, Any]) -> None:
+        ct_a = next(p for p in data["projects"] if p["id"] == "p1w-ct-a")
+        ct_a.update(stage="new", earliest_start=2026)
+        del ct_a["latest_start"]
+
+    inst = variant(late)
+    report = check_plan(inst, solved(inst, tmp_path / "solved"))
+    assert report.violations == []
+
+
+def test_solved_infeasible_plan(tmp_path: Path) -> None:
+    def unreachable(data: dict[str, Any]) -> None:
+        data["targets"].append({"year": 2024, "metric": "berths_10k", "value": 12})
+
+    inst = variant(unreachable)
+    report = check_plan(inst, solved(inst, tmp_path / "solved"))
+    assert report.status == "infeasible"
+    assert report.violations == []
+    assert [(v.record, v.year) for v in report.notes] == [("berths_10k", 2024)]
+
+
+def test_solved_plan_tampered(tmp_path: Path, instance: Instance) -> None:
+    folder = solved(instance, tmp_path / "solved")
+    capacity = (folder / "capacity.csv").read_text(encoding="utf-8")
+    row = "2026,P1,p1-east,container,TEU,3200000.000000,3200000.000000,1.000000"
+    (folder / "capacity.csv").write_text(
+        edit(capacity, row, row.replace(",3200000.000000,1.0", ",3300000.000000,1.0")),
+        encoding="utf-8",
+    )
+    projects = (folder / "projects.csv").read_text(encoding="utf-8")
+    (folder / "projects.csv").write_text(
+        edit(projects, "new,build,2023,", "new,build,2022,"), encoding="utf-8"
+    )
+    report = check_plan(instance, folder)
+    assert ("capacity", "p1-east/container", 2026) in keys(report)
+    assert ("start_windows", "p2-ore-1", 2022) in keys(report)
+    assert "objective" in report.rules()

@@ -468,6 +468,22 @@ def test_route_row_and_kpi_year_rows(tmp_path: Path, instance: Instance) -> None
     }
 
 
+def test_unparsable_cells_are_violations(tmp_path: Path, instance: Instance) -> None:
+    tables = hand_tables()
+    tables["projects"] = edit(tables["projects"], "build,2024,2024,2025", "build,20x4,2024,2025")
+    tables["capacity"] = edit(tables["capacity"], "2025,P1,p1-west", "2O25,P1,p1-west")
+    tables["kpis"] = edit(tables["kpis"], "9890008.000000", "lots")
+    report = check_plan(instance, write_plan(tmp_path / "p", tables, hand_solve(instance)))
+    assert Violation("start_windows", "p1w-channel.start_year", None, "a start year", "20x4") in (
+        report.violations
+    )
+    assert ("capacity", "capacity.csv:9", None) in keys(report)
+    [bad] = [
+        v for v in report.violations if (v.rule, v.record, v.year) == ("kpis", "unserved_teu", 2025)
+    ]
+    assert (bad.expected, bad.found) == (pytest.approx(9890008.0), "lots")
+
+
 def test_plan_of_another_instance(tmp_path: Path, instance: Instance) -> None:
     solve = hand_solve(instance)
     solve["instance"]["hash"] = "0" * 64

@@ -105,6 +105,10 @@ def start_windows(ctx: Context) -> list[Violation]:
             )
         start = ctx.decisions.starts.get(p.id)
         out += _unbuilt_years(p, row) if start is None else _built_years(ctx, p, row, start)
+        if start is not None and p.decision == "skip":
+            out.append(
+                Violation("start_windows", p.id, start, "skip (forbidden by the scenario)", "build")
+            )
     return out
 
 

@@ -18,7 +18,14 @@ def _route_decision(ctx: Context, r: Route, row: Row) -> list[Violation]:
             rule, f"{record}.open_year", None, None, row["open_year"]
         )
     if row["decision"] == "skip":
-        return integer(rule, f"{record}.open_year", None, None, row["open_year"])
+        forced = (
+            [Violation(rule, record, None, "open (forced by the scenario)", "skip")]
+            if r.decision == "open"
+            else []
+        )
+        return forced + integer(rule, f"{record}.open_year", None, None, row["open_year"])
+    if r.decision == "skip":
+        return [Violation(rule, record, None, "skip (forbidden by the scenario)", "open")]
     if row["decision"] != "open":
         return [Violation(rule, f"{record}.decision", None, "open or skip", row["decision"])]
     year = ctx.decisions.opens.get(r.id)

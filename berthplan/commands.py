@@ -73,6 +73,10 @@ def format_summary(plan: Plan, elapsed: float) -> str:
     "--gap", type=click.FloatRange(min=0), help="Relative MIP gap (default 0: proven optimum)."
 )
 @click.option("--threads", type=click.IntRange(min=1), help="Solver threads.")
+@click.option("--scenario", type=click.Path(dir_okay=False), help="Scenario file (YAML) to apply.")
+@click.option(
+    "--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override one value (repeatable)."
+)
 @click.option("--quiet", is_flag=True, help="Print only the status line.")
 @user_errors
 def solve(
@@ -82,6 +86,8 @@ def solve(
     time_limit: float | None,
     gap: float | None,
     threads: int | None,
+    scenario: str | None,
+    sets: tuple[str, ...],
     quiet: bool,
 ) -> None:
     """Solve an instance FILE and write the plan tables to --out."""
@@ -90,9 +96,11 @@ def solve(
     from berthplan.io import load
     from berthplan.optimize import InfeasibleError, SolveError
     from berthplan.optimize import solve as run
+    from berthplan.scenario import overridden
 
     t0 = time.perf_counter()
-    inst = load(file)
+    base = load(file)
+    inst, overrides = overridden(base, scenario, sets)
     try:
         plan = run(inst, solver, time_limit=time_limit, gap=gap, threads=threads)
     except InfeasibleError as e:
@@ -100,6 +108,8 @@ def solve(
     except SolveError as e:
         fail(f"{file}: {e}", EXIT_SOLVER)
     plan.info.instance_file = str(Path(file))
+    plan.info.base_hash = base.canonical_hash()
+    plan.info.overrides = overrides
     plan.write(out)
     elapsed = time.perf_counter() - t0
     click.echo(

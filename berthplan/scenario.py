@@ -29,6 +29,7 @@ merged instance is validated like a file; every problem is a :class:`UsageError`
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -111,8 +112,8 @@ class Scenario(_Strict):
 
     def describe(self) -> list[str]:
         """The overrides as one line each, for solve.json."""
-        data = self.model_dump(exclude_defaults=True, exclude={"name", "description"})
-        return [f"{k}={v}" for k, v in data.items()]
+        data = self.model_dump(mode="json", exclude_defaults=True, exclude={"name", "description"})
+        return [f"{k}={json.dumps(v, sort_keys=True)}" for k, v in data.items()]
 
 
 # -- the path grammar -----------------------------------------------------------------------
@@ -310,3 +311,17 @@ def apply(
         raise UsageError(
             f"scenario {label}: the merged instance is invalid:\n{e.render()}"
         ) from None
+
+
+def overridden(
+    base: Instance, scenario: str | None, sets: tuple[str, ...] | list[str]
+) -> tuple[Instance, list[str]]:
+    """The instance with a scenario file and ``--set`` overrides applied, and their description."""
+    if scenario is None and not sets:
+        return base, []
+    sc = Scenario.from_file(scenario) if scenario else Scenario()
+    pairs = [parse_set(text) for text in sets]
+    described = (
+        ([f"scenario={scenario}"] if scenario else []) + sc.describe() + [f"set {t}" for t in sets]
+    )
+    return apply(base, sc, pairs), described

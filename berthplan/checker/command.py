@@ -22,18 +22,31 @@ def register(group: click.Group) -> None:
     @group.command("check")
     @click.argument("file", type=click.Path(dir_okay=False))
     @click.argument("folder", metavar="DIR", type=click.Path(file_okay=False))
+    @click.option(
+        "--scenario", type=click.Path(dir_okay=False), help="Scenario the plan was solved with."
+    )
+    @click.option(
+        "--set",
+        "sets",
+        multiple=True,
+        metavar="PATH=VALUE",
+        help="Override the plan was solved with.",
+    )
     @user_errors
-    def check(file: str, folder: str) -> None:
+    def check(file: str, folder: str, scenario: str | None, sets: tuple[str, ...]) -> None:
         """Check the plan in DIR against the instance FILE, solver-free.
 
         Recomputes every quantity from the plan's decisions and throughputs, prints each
         violation as `rule: record year: expected X, found Y` and a summary. Exit 0 when the
-        plan is valid, 1 with violations, 2 when FILE or DIR cannot be read.
+        plan is valid, 1 with violations, 2 when FILE or DIR cannot be read. A plan solved with
+        --scenario/--set is checked against the same overrides.
         """
         from berthplan.checker.core import check_plan
         from berthplan.io import load
+        from berthplan.scenario import overridden
 
-        report = check_plan(load(file), Path(folder))
+        instance, _ = overridden(load(file), scenario, sets)
+        report = check_plan(instance, Path(folder))
         for v in report.violations:
             click.echo(str(v))
         for note in report.notes:

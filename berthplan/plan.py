@@ -24,6 +24,31 @@ from berthplan.sets import CONTAINER, Sets
 RESULTS_SCHEMA_VERSION = 1
 TABLES = ("projects", "routes", "capacity", "spend", "kpis", "targets")
 _FLOAT = "%.6f"
+PROJECT_COLUMNS = [
+    "project_id",
+    "name",
+    "port",
+    "area",
+    "stage",
+    "decision",
+    "start_year",
+    "completion_year",
+    "in_service_year",
+    "capex",
+    "capex_in_horizon",
+    "discounted_cost",
+    "berths_added",
+    "berths_10k_added",
+]
+ROUTE_COLUMNS = [
+    "route_id",
+    "name",
+    "status",
+    "decision",
+    "open_year",
+    "teu_offered",
+    "discounted_cost",
+]
 
 
 @dataclass
@@ -106,14 +131,19 @@ class Plan:
                     "in_service_year": None if start is None else start + p.duration,
                     "capex": p.capex if built else 0.0,
                     "capex_in_horizon": sum(
-                        a for y, a in spent.items() if inst.horizon.start <= y <= inst.horizon.end
+                        (
+                            a
+                            for y, a in spent.items()
+                            if inst.horizon.start <= y <= inst.horizon.end
+                        ),
+                        0.0,
                     ),
                     "discounted_cost": o.project_discounted(j),
                     "berths_added": p.berths() if built else 0,
                     "berths_10k_added": p.berths_10k() if built else 0,
                 }
             )
-        return _frame(rows, ["start_year", "completion_year", "in_service_year"])
+        return _frame(rows, ["start_year", "completion_year", "in_service_year"], PROJECT_COLUMNS)
 
     def _routes(self) -> pd.DataFrame:
         inst, s = self.instance, self.outcome.s
@@ -146,7 +176,7 @@ class Plan:
                     "discounted_cost": cost,
                 }
             )
-        return _frame(rows, ["open_year"])
+        return _frame(rows, ["open_year"], ROUTE_COLUMNS)
 
     def _capacity(self) -> pd.DataFrame:
         o, s = self.outcome, self.outcome.s

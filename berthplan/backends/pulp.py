@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 import tempfile
 import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -14,6 +17,15 @@ import numpy as np
 from berthplan.backends.base import Capabilities, Options, Result, Status, read_log, relative_gap
 from berthplan.errors import UsageError
 from berthplan.sparse import Arrays
+
+
+@contextmanager
+def _no_v4_notices() -> Iterator[None]:
+    # PuLP 3.x announces its 4.0 API (PULP_CBC_CMD, LpVariable...) with DeprecationWarnings;
+    # berthplan pins pulp<4 (4.x drops the bundled CBC and Python 3.11), so they are noise here.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*PuLP 4\.0", category=DeprecationWarning)
+        yield
 
 
 def to_lp_problem(
@@ -26,6 +38,11 @@ def to_lp_problem(
     """
     import pulp
 
+    with _no_v4_notices():
+        return _build_problem(pulp, model, readable=readable, name=name)
+
+
+def _build_problem(pulp: Any, model: Arrays, *, readable: bool, name: str) -> tuple[Any, list[Any]]:
     prob = pulp.LpProblem(re.sub(r"[^A-Za-z0-9_]", "_", name), pulp.LpMinimize)
     col_names = _unique(model.col_names) if readable else [f"c{i}" for i in range(len(model.c))]
     row_names = _unique(model.row_names) if readable else [f"r{i}" for i in range(model.A.shape[0])]
@@ -84,7 +101,9 @@ def _available(solver: str) -> tuple[bool, str]:
         return False, f"pulp not importable ({e})"
     if solver not in pulp.listSolvers(onlyAvailable=False):
         return False, f"PuLP {pulp.__version__} has no solver {solver}"
-    if not pulp.getSolver(solver, msg=False).available():
+    with _no_v4_notices():
+        found = pulp.getSolver(solver, msg=False).available()
+    if not found:
         return False, f"PuLP does not find {solver} on this machine"
     return True, ""
 
@@ -113,9 +132,10 @@ class PulpBackend:
         prob, variables = to_lp_problem(model, readable=False)
         with tempfile.TemporaryDirectory() as tmp:
             log = Path(tmp) / "solver.log"
-            solver = self._solver(options, log)
             try:
-                prob.solve(solver)
+                with _no_v4_notices():
+                    solver = self._solver(options, log)
+                    prob.solve(solver)
             except pulp.PulpSolverError as e:
                 return Result(Status.ERROR, wall_time=time.perf_counter() - t0, message=str(e))
             text = read_log(log)

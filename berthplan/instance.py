@@ -117,8 +117,13 @@ class Instance(BaseModel):
         return sorted({t.year for t in self.targets})
 
     def canonical_hash(self) -> str:
-        """SHA-256 of the instance's canonical JSON (sorted keys, defaults filled in)."""
-        text = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        """SHA-256 of the instance's canonical JSON: sorted keys, fields at their default left out.
+
+        Leaving defaults out makes a field spelled at its default hash like one omitted, and
+        keeps hashes stable when a later version adds a field with a default.
+        """
+        data = self.model_dump(mode="json", exclude_defaults=True)
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
 
 

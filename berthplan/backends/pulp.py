@@ -14,7 +14,15 @@ from typing import Any
 
 import numpy as np
 
-from berthplan.backends.base import Capabilities, Options, Result, Status, read_log, relative_gap
+from berthplan.backends.base import (
+    Capabilities,
+    Options,
+    Result,
+    Status,
+    captured_stdout,
+    read_log,
+    relative_gap,
+)
 from berthplan.errors import UsageError
 from berthplan.sparse import Arrays
 
@@ -93,6 +101,10 @@ def _unique(labels: list[str]) -> list[str]:
     return out
 
 
+# Command-line solvers write their log to a file (logPath); the others print it (captured).
+_FILE_LOG = ("PULP_CBC_CMD", "COIN_CMD", "GLPK_CMD", "SCIP_CMD", "CPLEX_CMD", "GUROBI_CMD")
+
+
 @cache
 def _available(solver: str) -> tuple[bool, str]:
     try:
@@ -133,18 +145,19 @@ class PulpBackend:
         with tempfile.TemporaryDirectory() as tmp:
             log = Path(tmp) / "solver.log"
             try:
-                with _no_v4_notices():
+                with _no_v4_notices(), captured_stdout() as printed:
                     solver = self._solver(options, log)
                     prob.solve(solver)
             except pulp.PulpSolverError as e:
                 return Result(Status.ERROR, wall_time=time.perf_counter() - t0, message=str(e))
-            text = read_log(log)
+            text = read_log(log) + "".join(printed)
         return self._result(prob, variables, model, text, time.perf_counter() - t0)
 
     def _solver(self, options: Options, log: Path) -> Any:
         import pulp
 
-        kwargs: dict[str, Any] = {"msg": False}
+        file_log = self.solver in _FILE_LOG
+        kwargs: dict[str, Any] = {"msg": options.verbose and not file_log}
         if options.time_limit is not None:
             kwargs["timeLimit"] = float(options.time_limit)
         if options.gap is not None:

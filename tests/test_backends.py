@@ -37,7 +37,10 @@ def _available(name: str) -> bool:
 
 
 EXACT = [n for n in REGISTRY if n not in INTEGER_ONLY]
-BACKENDS = [pytest.param(n, marks=pytest.mark.skipif(not _available(n), reason=f"{n} not available")) for n in EXACT]
+BACKENDS = [
+    pytest.param(n, marks=pytest.mark.skipif(not _available(n), reason=f"{n} not available"))
+    for n in EXACT
+]
 
 
 def reference(path: Path) -> float:
@@ -60,7 +63,9 @@ def test_exact_backends_agree_on_small_instances(backend: str, path: Path, tmp_p
 def test_exact_backends_agree_on_liaoning(backend: str, tmp_path: Path) -> None:
     inst = berthplan.load(LIAONING)
     plan = berthplan.solve(inst, backend, time_limit=LIAONING_LIMIT_S)
-    assert plan.status == "optimal", f"{backend} did not prove the optimum within {LIAONING_LIMIT_S} s"
+    assert plan.status == "optimal", (
+        f"{backend} did not prove the optimum within {LIAONING_LIMIT_S} s"
+    )
     assert plan.objective == pytest.approx(reference(LIAONING), rel=1e-6)
     assert check_plan(inst, plan.write(tmp_path / "plan")).ok
 
@@ -92,6 +97,9 @@ def test_exported_names_are_readable(tmp_path: Path) -> None:
         assert name in text
 
 
+@pytest.mark.filterwarnings(
+    r"ignore:.*PuLP 4\.0:DeprecationWarning"
+)  # PuLP's own API, used directly
 def test_to_pulp_names_and_solves() -> None:
     import pulp
 

@@ -1,0 +1,398 @@
+"""OR-Tools' MIP solvers: ``ortools:scip``, ``ortools:cbc`` and ``ortools:highs``.
+
+SCIP and CBC run through ``pywraplp`` (the only OR-Tools API reaching CBC), HiGHS through
+MathOpt: ``pywraplp``'s HiGHS in OR-Tools 9.15 ignores gap and threads, reports the incumbent
+as the bound and drops the plan of a time-limited solve. Models go in as protocol buffers
+filled from the arrays in bulk. All three run single-threaded (this CBC is built without
+threads, SCIP is sequential, MathOpt's HiGHS takes no thread count): ``threads > 1`` is refused.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from functools import cache
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from berthplan.backends.base import (
+    Capabilities,
+    Options,
+    Result,
+    Status,
+    captured_stdout,
+    relative_gap,
+)
+from berthplan.errors import UsageError
+from berthplan.sparse import Arrays
+
+SOLVER_IDS = ("SCIP", "CBC", "HIGHS")
+_FORBIDDEN = re.compile(r"[\s+\-*/<>=:\\^]")
+
+
+def _ortools(module: str) -> Any:
+    """An OR-Tools module, untyped: its partial stubs do not match the 9.15 wheel."""
+    return import_module(f"ortools.{module}")
+
+
+def sanitize_names(labels: list[str]) -> list[str]:
+    """Labels made valid LP/MPS names (``x[p1e-ct-3,2021]`` -> ``x[p1e_ct_3,2021]``), unique.
+
+    Parameters
+    ----------
+    labels : list of str
+        Row or column labels of the model.
+
+    Returns
+    -------
+    list of str
+        One name per label; a clash gets a ``#n`` suffix.
+    """
+    seen: set[str] = set()
+    out = []
+    for label in labels:
+        clean = _FORBIDDEN.sub("_", label)[:240] or "v"
+        if clean[0] in "$.0123456789":
+            clean = "_" + clean
+        name, n = clean, 1
+        while name in seen:
+            name, n = f"{clean}#{n}", n + 1
+        seen.add(name)
+        out.append(name)
+    return out
+
+
+def _mp_model(model: Arrays, names: tuple[list[str], list[str]] | None = None) -> Any:
+    """The model as an ``MPModelProto``, filled in C++ by the model-builder helper."""
+    mbh = _ortools("linear_solver.python.model_builder_helper")
+
+    helper = mbh.ModelBuilderHelper()
+    A = sp.csr_matrix(model.A, dtype=np.float64)
+    helper.fill_model_from_sparse_data(model.lb, model.ub, model.c, model.row_lo, model.row_hi, A)
+    for j in np.flatnonzero(model.integer):
+        helper.set_var_integrality(int(j), True)
+    helper.set_objective_offset(float(model.offset))
+    if names is not None:
+        for col, name in enumerate(names[0]):
+            helper.set_var_name(col, name)
+        for row, name in enumerate(names[1]):
+            helper.set_constraint_name(row, name)
+    return mbh.to_mpmodel_proto(helper)
+
+
+def to_ortools(
+    model: Arrays, *, solver_id: str = "SCIP", readable: bool = True
+) -> tuple[Any, list[Any]]:
+    """The model as a ``pywraplp.Solver`` and its variables in column order.
+
+    Researchers add constraints with the natural API (``solver.Add(x[0] + x[1] <= 1)``) and
+    call ``solver.Solve()`` themselves. Prefer SCIP or CBC here: pywraplp's ``"HIGHS"`` in
+    OR-Tools 9.15 ignores ``RELATIVE_MIP_GAP`` (HiGHS keeps its 1e-4) and reports no plan
+    after a time limit.
+
+    Parameters
+    ----------
+    model : Arrays
+        The solver-neutral model.
+    solver_id : str
+        A ``pywraplp`` solver id: ``"SCIP"``, ``"CBC"``, ``"HIGHS"``, ...
+    readable : bool
+        Name variables and constraints after berthplan's labels (:func:`sanitize_names`).
+
+    Returns
+    -------
+    tuple
+        The solver and the list of its variables.
+    """
+    pywraplp = _ortools("linear_solver.pywraplp")
+
+    solver = pywraplp.Solver.CreateSolver(solver_id)
+    if solver is None:
+        raise UsageError(f"OR-Tools cannot create solver '{solver_id}'")
+    names = (sanitize_names(model.col_names), sanitize_names(model.row_names)) if readable else None
+    error = solver.LoadModelFromProtoKeepNames(_mp_model(model, names))
+    if error:
+        raise UsageError(f"OR-Tools rejected the model: {error}")
+    return solver, list(solver.variables())
+
+
+@cache
+def _probe(solver_id: str) -> tuple[bool, str]:
+    """Whether pywraplp can create the solver (HiGHS: the same library serves MathOpt)."""
+    try:
+        if _ortools("linear_solver.pywraplp").Solver.CreateSolver(solver_id) is None:
+            return False, f"ortools {ortools_version()} cannot create solver {solver_id}"
+        return True, ""
+    except ImportError as e:  # pragma: no cover - ortools is a dependency
+        return False, f"ortools not importable ({e})"
+
+
+@cache
+def ortools_version() -> str:
+    """The installed OR-Tools version, e.g. ``9.15.6755``."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("ortools")
+    except PackageNotFoundError:  # pragma: no cover
+        return "unknown"
+
+
+class OrToolsBackend:
+    """``ortools:<solver>``: SCIP or CBC through pywraplp, HiGHS through MathOpt."""
+
+    capabilities = Capabilities(threads=False)
+
+    def __init__(self, name: str, solver_id: str) -> None:
+        if solver_id.upper() not in SOLVER_IDS:
+            raise UsageError(f"{name}: unknown OR-Tools solver '{solver_id}'")
+        self.name = name
+        self.solver_id = solver_id.upper()
+
+    def available(self) -> tuple[bool, str]:
+        return _probe(self.solver_id)
+
+    def version(self) -> str:
+        return f"ortools {ortools_version()}"
+
+    def solve(self, model: Arrays, options: Options) -> Result:
+        if options.threads is not None and options.threads > 1:
+            raise UsageError(
+                f"{self.name}: runs single-threaded in OR-Tools {ortools_version()}; "
+                f"threads must be 1 or unset (got {options.threads})"
+            )
+        if self.solver_id == "HIGHS":
+            return self._solve_mathopt(model, options)
+        return self._solve_pywraplp(model, options)
+
+    def _solve_pywraplp(self, model: Arrays, options: Options) -> Result:
+        pywraplp = _ortools("linear_solver.pywraplp")
+        linear_solver_pb2 = _ortools("linear_solver.linear_solver_pb2")
+
+        text = _specific_parameters(self.name, self.solver_id, options)
+        t0 = time.perf_counter()
+        response = linear_solver_pb2.MPSolutionResponse()
+        code, bad = -1, []
+        with captured_stdout() as out:
+            solver = pywraplp.Solver.CreateSolver(self.solver_id)
+            error = solver.LoadModelFromProto(_mp_model(model))
+            bad = _rejected_lines(solver, text)
+            if not error and not bad:
+                code = solver.Solve(_configure(solver, options))
+                solver.FillSolutionResponseProto(response)
+        if bad:
+            raise UsageError(f"{self.name}: SCIP rejected parameter(s) {bad} (see SCIP's docs)")
+        if error:
+            return Result(Status.ERROR, wall_time=time.perf_counter() - t0, message=error)
+        wall = time.perf_counter() - t0
+        return _mp_result(code, response, model, options, wall, "".join(out))
+
+    def _solve_mathopt(self, model: Arrays, options: Options) -> Result:
+        params = _mo_parameters(self.name, options)
+        t0 = time.perf_counter()
+        response, failure = None, None
+        with captured_stdout() as out:
+            try:
+                response = _mathopt_solve(_mo_model(model), params)
+            except Exception as e:  # pybind11_abseil's StatusNotOk
+                failure = e
+        wall, log = time.perf_counter() - t0, "".join(out)
+        if failure is not None and "INVALID_ARGUMENT" in str(failure):
+            raise UsageError(f"{self.name}: bad option: {failure}") from None
+        if failure is not None:
+            return Result(Status.ERROR, wall_time=wall, log=log, message=f"{failure}")
+        return _mo_result(response, model, options, wall, log)
+
+
+def _specific_parameters(name: str, solver_id: str, options: Options) -> list[str]:
+    """SCIP's ``name = value`` lines for the seed and ``extra``; CBC takes none."""
+    lines = [] if options.seed is None else [f"randomization/randomseedshift = {options.seed}"]
+    for key, value in options.extra.items():
+        text = ("TRUE" if value else "FALSE") if isinstance(value, bool) else str(value)
+        if "\n" in text or not re.fullmatch(r"[A-Za-z0-9_/]+", str(key)):
+            raise UsageError(f"{name}: bad extra option {key!r} = {value!r}")
+        lines.append(f"{key} = {text}")
+    if lines and solver_id == "CBC":
+        what = "a seed" if options.seed is not None else f"extra options {sorted(options.extra)}"
+        raise UsageError(
+            f"{name}: OR-Tools' CBC interface takes no solver-specific parameters, so "
+            f"{what} cannot be passed (pulp:cbc can)"
+        )
+    return lines
+
+
+def _rejected_lines(solver: Any, lines: list[str]) -> list[str]:
+    if not lines or solver.SetSolverSpecificParametersAsString("\n".join(lines)):
+        return []
+    return [x for x in lines if not solver.SetSolverSpecificParametersAsString(x)] or lines
+
+
+def _configure(solver: Any, options: Options) -> Any:
+    pywraplp = _ortools("linear_solver.pywraplp")
+
+    if options.time_limit is not None:
+        solver.SetTimeLimit(max(1, int(np.ceil(options.time_limit * 1000))))
+    if options.verbose:
+        solver.EnableOutput()
+    params = pywraplp.MPSolverParameters()
+    if options.gap is not None:
+        params.SetDoubleParam(params.RELATIVE_MIP_GAP, float(options.gap))
+    return params
+
+
+# pywraplp's result codes (MPSolver::ResultStatus) and MathOpt's termination reasons.
+_MP_CODES = {0: "optimal", 1: "feasible", 2: "infeasible", 3: "unbounded", 4: "abnormal",
+             5: "model invalid", 6: "not solved"}  # fmt: skip
+# infeasible_or_unbounded (HiGHS on a MIP) is reported as infeasible, as the highs backend does
+_KINDS = {"optimal": Status.OPTIMAL, "feasible": Status.FEASIBLE, "unbounded": Status.UNBOUNDED,
+          "infeasible": Status.INFEASIBLE, "no_solution_found": Status.NO_SOLUTION,
+          "infeasible_or_unbounded": Status.INFEASIBLE}  # fmt: skip
+
+
+def _mp_result(
+    code: int, response: Any, model: Arrays, options: Options, wall: float, log: str
+) -> Result:
+    name = _MP_CODES.get(code, f"code {code}")
+    kind = _KINDS.get(name, Status.ERROR)
+    if name == "not solved" and options.time_limit is not None:
+        kind = Status.NO_SOLUTION
+    values = np.array(response.variable_value, dtype=float)
+    bound = float(response.best_objective_bound)
+    return _finish(kind, values, bound, model, options, wall, log, name)
+
+
+def _finish(
+    kind: Status,
+    values: np.ndarray[Any, np.dtype[np.float64]],
+    bound: float | None,
+    model: Arrays,
+    options: Options,
+    wall: float,
+    log: str,
+    message: str,
+) -> Result:
+    """Common ending: the plan, its objective, the bound, and the gap check of ``optimal``."""
+    has_plan = kind in (Status.OPTIMAL, Status.FEASIBLE) and len(values) == len(model.c)
+    if kind in (Status.OPTIMAL, Status.FEASIBLE) and not has_plan:
+        kind = Status.ERROR
+    x = values if has_plan else None
+    objective = float(model.c @ values + model.offset) if has_plan else None
+    if kind not in (Status.OPTIMAL, Status.FEASIBLE, Status.NO_SOLUTION) or (
+        bound is not None and not np.isfinite(bound)
+    ):
+        bound = None
+    if kind == Status.OPTIMAL and bound is None:
+        bound = objective
+    gap = relative_gap(objective, bound)
+    requested = 1e-4 if options.gap is None else options.gap  # None: the solvers' default
+    if kind == Status.OPTIMAL and gap is not None and gap > requested + 1e-6:
+        kind, message = Status.FEASIBLE, f"{message}; gap {gap:.3g} exceeds the requested gap"
+    return Result(kind, x, objective, bound, gap, wall, log, message)
+
+
+def _mo_model(model: Arrays) -> Any:
+    """The model as a MathOpt ``ModelProto`` (repeated fields extended from numpy arrays)."""
+    model_pb2 = _ortools("math_opt.model_pb2")
+
+    A = sp.csr_matrix(model.A, dtype=np.float64)
+    A.eliminate_zeros()
+    A.sort_indices()
+    proto = model_pb2.ModelProto()
+    proto.objective.offset = float(model.offset)
+    var, rows, cost = proto.variables, proto.linear_constraints, proto.objective
+    matrix, nz = proto.linear_constraint_matrix, np.flatnonzero(model.c)
+    for field, values in [
+        (var.ids, range(len(model.c))), (var.lower_bounds, model.lb),
+        (var.upper_bounds, model.ub), (var.integers, model.integer.tolist()),
+        (rows.ids, range(A.shape[0])), (rows.lower_bounds, model.row_lo),
+        (rows.upper_bounds, model.row_hi), (cost.linear_coefficients.ids, nz.tolist()),
+        (cost.linear_coefficients.values, model.c[nz]), (matrix.column_ids, A.indices.tolist()),
+        (matrix.row_ids, np.repeat(np.arange(A.shape[0]), np.diff(A.indptr)).tolist()),
+        (matrix.coefficients, A.data),
+    ]:  # fmt: skip
+        field.extend(values)
+    return proto
+
+
+def _mo_parameters(name: str, options: Options) -> Any:
+    """MathOpt's common parameters, with ``extra`` as HiGHS options (HiGHS parses the text)."""
+    parameters_pb2 = _ortools("math_opt.parameters_pb2")
+
+    params = parameters_pb2.SolveParametersProto(enable_output=bool(options.verbose))
+    if options.time_limit is not None:
+        params.time_limit.FromNanoseconds(int(options.time_limit * 1e9))
+    if options.gap is not None:
+        params.relative_gap_tolerance = float(options.gap)
+    if options.seed is not None:
+        params.random_seed = int(options.seed)
+    for key, value in options.extra.items():
+        if key == "threads":
+            raise UsageError(f"{name}: MathOpt's HiGHS takes no thread count")
+        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        params.highs.string_options[str(key)] = text
+    return params
+
+
+def _mathopt_solve(proto: Any, params: Any, here: bool = False) -> Any:
+    """MathOpt's HiGHS; in a fresh interpreter when another HiGHS is in the global namespace.
+
+    PuLP 3.3 loads highspy's extension with ``RTLD_GLOBAL`` on import; its HiGHS symbols then
+    displace OR-Tools' own (another HiGHS version) and MathOpt's HiGHS crashes the process.
+    """
+    if here or not hasattr(ctypes.CDLL(None), "_ZN7HighsLp5clearEv"):  # HighsLp::clear()
+        p = _ortools("math_opt.parameters_pb2")
+        init, reg = p.SolverInitializerProto(), _ortools("math_opt.callback_pb2")
+        model_params = _ortools("math_opt.model_parameters_pb2").ModelSolveParametersProto()
+        return _ortools("math_opt.core.python.solver").solve(
+            proto, p.SOLVER_TYPE_HIGHS, init, params, model_params, None,
+            reg.CallbackRegistrationProto(), None, None,
+        )  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / "model").write_bytes(proto.SerializeToString())
+        (folder / "params").write_bytes(params.SerializeToString())
+        code = f"from {__name__} import _child; _child({tmp!r})"
+        run = subprocess.run([sys.executable, "-c", code], stderr=subprocess.PIPE, check=False)
+        if (folder / "error").exists() or run.returncode:
+            why = (folder / "error").read_text() if run.returncode == 0 else run.stderr.decode()
+            raise RuntimeError(f"HiGHS in a subprocess: {why.strip()}")
+        return _ortools("math_opt.result_pb2").SolveResultProto.FromString(
+            (folder / "result").read_bytes()
+        )
+
+
+def _child(folder: str) -> None:
+    """The subprocess of :func:`_mathopt_solve`: solve the protos in ``folder``."""
+    path = Path(folder)
+    proto = _ortools("math_opt.model_pb2").ModelProto.FromString((path / "model").read_bytes())
+    params = _ortools("math_opt.parameters_pb2").SolveParametersProto
+    try:
+        result = _mathopt_solve(proto, params.FromString((path / "params").read_bytes()), True)
+        (path / "result").write_bytes(result.SerializeToString())
+    except Exception as e:
+        (path / "error").write_text(str(e))
+
+
+def _mo_result(response: Any, model: Arrays, options: Options, wall: float, log: str) -> Result:
+    result_pb2 = _ortools("math_opt.result_pb2")
+    reason = result_pb2.TerminationReasonProto.Name(response.termination.reason)
+    reason = reason.removeprefix("TERMINATION_REASON_").lower()
+    kind = _KINDS.get(reason, Status.ERROR)
+    values = np.zeros(0)
+    feasible = [s for s in response.solutions if s.primal_solution.feasibility_status == 2]
+    if feasible:
+        sparse = feasible[0].primal_solution.variable_values
+        values = np.zeros(len(model.c))
+        values[np.array(sparse.ids, dtype=np.int64)] = np.array(sparse.values, dtype=float)
+    bound = float(response.termination.objective_bounds.dual_bound)
+    detail = response.termination.detail
+    message = reason + (f": {detail}" if detail else "")
+    return _finish(kind, values, bound, model, options, wall, log, message)

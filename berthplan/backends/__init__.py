@@ -51,6 +51,7 @@ REGISTRY: dict[str, Callable[[], Backend]] = {
         "berthplan.backends.ortools", "OrToolsBackend", "ortools:highs", "HIGHS"
     ),
     "ortools:cpsat": _lazy("berthplan.backends.cpsat", "CpSatBackend"),
+    "scipy": _lazy("berthplan.backends.scipy_milp", "ScipyBackend"),
 }
 
 

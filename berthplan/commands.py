@@ -186,10 +186,9 @@ def export(file: str, fmt: str, out: str) -> None:
 
 def register(group: click.Group) -> None:
     """Add the solving and planning commands to ``group``."""
-    from berthplan.check import register as register_check
-    from berthplan.planner_cli import register as register_planner
+    from berthplan import check, frontier, planner_cli, sweep
 
     for command in (solve, solvers, export):
         group.add_command(command)
-    register_check(group)
-    register_planner(group)
+    for module in (check, planner_cli, sweep, frontier):
+        module.register(group)

@@ -132,9 +132,20 @@ def _key_of(section: str, item: dict[str, Any]) -> set[str]:
     return set()
 
 
+def _segments(path: str) -> list[str]:
+    """Split on dots outside brackets (ids may contain dots)."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(path):
+        depth += {"[": 1, "]": -1}.get(ch, 0)
+        if ch == "." and depth == 0:
+            out.append(path[start:i])
+            start = i + 1
+    return [*out, path[start:]]
+
+
 def _split(path: str) -> list[tuple[str, str | None]]:
     parts: list[tuple[str, str | None]] = []
-    for seg in path.split("."):
+    for seg in _segments(path):
         name, _, rest = seg.partition("[")
         if rest and not rest.endswith("]"):
             raise UsageError(f"{path}: a list key must end with ']'")
@@ -203,12 +214,18 @@ def _in(years: Years | None, year: Any) -> bool:
 
 
 def _scale_budget(data: dict[str, Any], change: Scale) -> None:
-    for b in data.get("budget", []):
-        if _in(change.years, b.get("year")):
-            b["capex"] = b["capex"] * change.factor
+    hits = [b for b in data.get("budget", []) if _in(change.years, b.get("year"))]
+    if not hits:
+        raise UsageError(
+            f"budget: no budget year matches {change.model_dump(exclude_defaults=True)}"
+        )
+    for b in hits:
+        b["capex"] = b["capex"] * change.factor
 
 
 def _change_targets(data: dict[str, Any], change: TargetChange) -> None:
+    if change.factor is None and change.value is None and change.penalty is None:
+        raise UsageError(f"targets: {change.metric}: give a factor, a value or a penalty")
     years = (change.year, change.year) if change.year is not None else change.years
     hits = [
         t
@@ -238,14 +255,20 @@ def _change_targets(data: dict[str, Any], change: TargetChange) -> None:
 
 
 def _scale_demand(data: dict[str, Any], change: DemandChange) -> None:
-    for d in data.get("demand", []):
-        if (
-            _in(change.years, d.get("year"))
-            and change.cargo in (None, d.get("cargo"))
-            and change.port in (None, d.get("port"))
-            and change.area in (None, d.get("area"))
-        ):
-            d["value"] = d["value"] * change.factor
+    hits = [
+        d
+        for d in data.get("demand", [])
+        if _in(change.years, d.get("year"))
+        and change.cargo in (None, d.get("cargo"))
+        and change.port in (None, d.get("port"))
+        and change.area in (None, d.get("area"))
+    ]
+    if not hits:
+        raise UsageError(
+            f"demand: no demand point matches {change.model_dump(exclude_defaults=True)}"
+        )
+    for d in hits:
+        d["value"] = d["value"] * change.factor
 
 
 def _scale_costs(data: dict[str, Any], costs: Costs) -> None:
@@ -269,6 +292,15 @@ def _decide(data: dict[str, Any], ids: list[str], *, force: bool) -> None:
             raise UsageError(f"{'force' if force else 'forbid'}: no project or route '{ident}'")
 
 
+def _no_contradictions(scenario: Scenario) -> None:
+    both = sorted(set(scenario.force) & set(scenario.forbid))
+    if both:
+        raise UsageError(f"force and forbid both name {', '.join(both)}")
+    fixed = sorted(set(scenario.fix_start) & set(scenario.forbid))
+    if fixed:
+        raise UsageError(f"fix_start and forbid both name {', '.join(fixed)}")
+
+
 def _fix_starts(data: dict[str, Any], starts: dict[str, int]) -> None:
     projects = {p["id"]: p for p in data.get("projects", [])}
     for ident, year in starts.items():
@@ -285,7 +317,7 @@ def apply(
     instance: Instance, scenario: Scenario, sets: list[tuple[str, Any]] | None = None
 ) -> Instance:
     """The instance with the scenario's overrides, then ``sets`` (``--set``), validated."""
-    data = copy.deepcopy(instance.model_dump(mode="json", exclude_defaults=True))
+    data = copy.deepcopy(instance.model_dump(mode="json"))
     data["name"] = instance.name
     if scenario.budget is not None:
         _scale_budget(data, scenario.budget)
@@ -295,6 +327,7 @@ def apply(
         _scale_demand(data, demand)
     if scenario.costs is not None:
         _scale_costs(data, scenario.costs)
+    _no_contradictions(scenario)
     _decide(data, scenario.force, force=True)
     _decide(data, scenario.forbid, force=False)
     _fix_starts(data, scenario.fix_start)

@@ -54,6 +54,10 @@ class HighsBackend:
             h = highspy.Highs()  # type: ignore[no-untyped-call]
             _set_options(h, options)
             h.passModel(_lp(model))
+            if options.threads is not None:
+                # HiGHS keeps one thread pool per process, sized by the first solve: a later
+                # solve asking for another size would fail without this reset.
+                h.resetGlobalScheduler(True)
             h.run()
             status = h.getModelStatus()
             info = h.getInfo()

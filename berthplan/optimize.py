@@ -93,6 +93,7 @@ def solve(
     t0 = time.perf_counter()
     built = build(instance)
     arrays = built.model.arrays()
+    t_built = time.perf_counter()
     result = backend.solve(arrays, opts)
     status = result.status.value
     if result.status == Status.INFEASIBLE:
@@ -103,6 +104,7 @@ def solve(
         result, status = closest, "infeasible"
     if not result.has_solution or result.x is None:
         raise SolveError(f"{solver}: {result.status.value} ({result.message or 'no plan found'})")
+    t_solved = time.perf_counter()
     info = SolveInfo(
         status=status,
         backend=solver,
@@ -114,6 +116,7 @@ def solve(
         wall_time=time.perf_counter() - t0,
         model_size=model_size(arrays),
         log=result.log,
+        timings={"build_s": t_built - t0, "solve_s": t_solved - t_built},
     )
     return Plan(instance, decisions_from(built, result.x), info, sets=built.sets)
 

@@ -68,6 +68,7 @@ class SolveInfo:
     instance_file: str | None = None
     base_hash: str | None = None  # the unmodified instance's hash, for scenario plans
     overrides: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -330,6 +331,7 @@ class Plan:
             "best_bound": info.best_bound,
             "gap": info.gap,
             "wall_time_s": round(info.wall_time, 6),
+            "timings_s": {k: round(v, 6) for k, v in info.timings.items()},
             "model": info.model_size,
             "breakdown": breakdown,
             "shortfalls": [

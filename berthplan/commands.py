@@ -186,9 +186,9 @@ def export(file: str, fmt: str, out: str) -> None:
 
 def register(group: click.Group) -> None:
     """Add the solving and planning commands to ``group``."""
-    from berthplan import check, frontier, planner_cli, sweep
+    from berthplan import check, frontier, generate, planner_cli, sweep
 
     for command in (solve, solvers, export):
         group.add_command(command)
-    for module in (check, planner_cli, sweep, frontier):
+    for module in (check, planner_cli, sweep, frontier, generate):
         module.register(group)

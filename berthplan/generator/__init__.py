@@ -1,0 +1,7 @@
+"""The parts of the synthetic instance generator; the entry points are in :mod:`berthplan.generate`.
+
+``sizes`` (presets and knobs), ``calibration`` (the Liaoning numbers), ``draft`` (the records
+under construction and the random draws), ``network`` (ports, areas, berths, existing routes),
+``catalog`` (projects), ``routes`` (candidate routes), ``schedule`` (demand, the reference
+schedule, targets and budgets) and ``emit`` (YAML and JSON text).
+"""

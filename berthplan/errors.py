@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 Path = tuple[str | int, ...]
 
@@ -40,3 +41,13 @@ class InstanceError(Exception):
 
 class UsageError(Exception):
     """A bad option, override or profile: reported as ``location: message``, exit code 2."""
+
+    @classmethod
+    def from_validation(cls, source: object, error: Any, what: str) -> UsageError:
+        """One message for a small file's pydantic errors (``key.sub: message; ...``)."""
+        problems = "; ".join(
+            f"{'.'.join(str(x) for x in err['loc']) or what}: "
+            + ("unknown key" if err["type"] == "extra_forbidden" else err["msg"])
+            for err in error.errors()
+        )
+        return cls(f"{source}: {problems}")

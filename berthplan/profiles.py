@@ -66,12 +66,7 @@ def read_profile(path: str | Path) -> Profile:
     try:
         profile = Profile.model_validate(data)
     except ValidationError as e:
-        problems = "; ".join(
-            f"{'.'.join(str(x) for x in err['loc']) or 'profile'}: "
-            + ("unknown option" if err["type"] == "extra_forbidden" else err["msg"])
-            for err in e.errors()
-        )
-        raise UsageError(f"{p}: {problems}") from None
+        raise UsageError.from_validation(p, e, "profile") from None
     try:
         factory(profile.backend)
     except UsageError as e:

@@ -102,12 +102,7 @@ class Scenario(_Strict):
         try:
             scenario = cls.model_validate(data or {})
         except ValidationError as e:
-            problems = "; ".join(
-                f"{'.'.join(str(x) for x in err['loc']) or 'scenario'}: "
-                + ("unknown key" if err["type"] == "extra_forbidden" else err["msg"])
-                for err in e.errors()
-            )
-            raise UsageError(f"{p}: {problems}") from None
+            raise UsageError.from_validation(p, e, "scenario") from None
         return scenario if scenario.name else scenario.model_copy(update={"name": p.stem})
 
     def describe(self) -> list[str]:

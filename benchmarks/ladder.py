@@ -26,8 +26,9 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "ladder.jsonl"
 EXACT = ["highs", "pulp:cbc", "pulp:highs", "ortools:scip", "ortools:cbc", "ortools:highs", "scipy"]
+ORDER = [*EXACT, "ortools:cpsat"]
 RUNGS: dict[str, dict[str, Any]] = {
-    "small": {"seeds": [0, 1, 2], "limit": 60, "backends": [*EXACT, "ortools:cpsat"]},
+    "small": {"seeds": [0, 1, 2], "limit": 60, "backends": ORDER},
     "medium": {"seeds": [0], "limit": 120, "backends": EXACT},
     "large": {"seeds": [0], "limit": 300, "backends": ["highs", "ortools:cbc"]},
     "national": {
@@ -130,9 +131,7 @@ def print_size(size: str, rows: list[dict[str, Any]]) -> None:
     med: dict[str, dict[str, Any]] = {}
     for backend in sorted(
         {r["backend"] for r in ok},
-        key=lambda b: (
-            (EXACT + ["ortools:cpsat"]).index(b) if b in EXACT + ["ortools:cpsat"] else 99
-        ),
+        key=lambda b: ORDER.index(b) if b in ORDER else len(ORDER),
     ):
         rs = [r for r in ok if r["backend"] == backend]
         opt = [r.get("solve_opt") or r["solve_1pct"] for r in rs]

@@ -16,6 +16,7 @@ import highspy
 import pytest
 
 import berthplan
+import berthplan.optimize
 from berthplan.backends import REGISTRY, factory
 from berthplan.check import check_plan
 from berthplan.export import write_model
@@ -135,3 +136,18 @@ def _modules_after(code: str) -> set[str]:
 def test_no_ortools_or_pulp_import(code: str) -> None:
     loaded = _modules_after(code)
     assert not {m for m in loaded if m.split(".")[0] in ("ortools", "pulp")}
+
+
+@pytest.mark.parametrize("backend", ["highs", "pulp:cbc"])
+def test_a_time_limited_run_is_feasible_never_optimal(backend: str, tmp_path: Path) -> None:
+    # medium-0 takes HiGHS ~17 s to prove; stopped after 2 s, a plan in hand is `feasible`
+    # with a positive gap (PuLP's own status says "Optimal" here; berthplan reads sol_status).
+    inst = berthplan.load(ROOT / "instances" / "bench" / "medium-0.yaml")
+    try:
+        plan = berthplan.solve(inst, backend, time_limit=2)
+    except berthplan.optimize.SolveError:
+        return  # no plan within the limit: exit 4 territory, also not "optimal"
+    assert plan.status == "feasible"
+    assert plan.info.gap is not None and plan.info.gap > 0
+    assert plan.info.best_bound is not None and plan.info.best_bound < plan.objective
+    assert check_plan(inst, plan.write(tmp_path / "plan")).ok

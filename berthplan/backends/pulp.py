@@ -208,7 +208,7 @@ class PulpBackend:
                 [v.varValue if v.varValue is not None else 0.0 for v in variables], dtype=float
             )
             objective = float(model.c @ x + model.offset)
-        bound = objective if kind == Status.OPTIMAL else _cbc_bound(log)
+        bound = objective if kind == Status.OPTIMAL else _cbc_bound(log, objective)
         return Result(
             status=kind,
             x=x,
@@ -221,9 +221,13 @@ class PulpBackend:
         )
 
 
-def _cbc_bound(log: str) -> float | None:
-    found = re.findall(r"best possible\s*[:=]?\s*(-?[0-9.eE+-]+)", log, flags=re.IGNORECASE)
+def _cbc_bound(log: str, objective: float | None) -> float | None:
+    """CBC's best bound, shifted to berthplan's objective (CBC's own lacks the offset)."""
+    found = dict(
+        re.findall(r"^(Objective value|Lower bound):\s*(-?[0-9.eE+-]+)", log, flags=re.MULTILINE)
+    )
     try:
-        return float(found[-1]) if found else None
-    except ValueError:
+        own, lower = float(found["Objective value"]), float(found["Lower bound"])
+    except (KeyError, ValueError):
         return None
+    return None if objective is None else objective - (own - lower)

@@ -30,11 +30,11 @@ ORDER = [*EXACT, "ortools:cpsat"]
 RUNGS: dict[str, dict[str, Any]] = {
     "small": {"seeds": [0, 1, 2], "limit": 60, "backends": ORDER},
     "medium": {"seeds": [0], "limit": 120, "backends": EXACT},
-    "large": {"seeds": [0], "limit": 300, "backends": ["highs", "ortools:cbc"]},
+    "large": {"seeds": [0], "limit": 300, "backends": ["highs", "ortools:scip"]},
     "national": {
         "seeds": [0],
         "limit": 600,
-        "backends": ["highs", "ortools:cbc"],
+        "backends": ["highs", "ortools:scip"],
         "only_1pct": True,
     },
 }

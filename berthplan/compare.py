@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +15,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
+from berthplan import atomic
 from berthplan.errors import UsageError
 
 __all__ = ["COST_COLUMNS", "KPI_COLUMNS", "Comparison", "PlanFolder", "compare", "records"]
@@ -180,26 +179,10 @@ class Comparison:
         UsageError
             When ``folder`` exists and is not a comparison folder.
         """
-        target = Path(folder)
-        if target.exists() and (
-            not target.is_dir() or (any(target.iterdir()) and not (target / "totals.csv").exists())
-        ):
-            raise UsageError(f"{target}: exists and is not a comparison folder; refusing it")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp, old = (target.parent / f".{target.name}.{s}-{os.getpid()}" for s in ("tmp", "old"))
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir()
-        try:
+        with atomic.folder(folder, "totals.csv", "comparison folder") as tmp:
             for name, df in self.tables().items():
-                _write_csv(df, tmp / name)
-            if target.exists():
-                os.replace(target, old)
-            os.replace(tmp, target)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        shutil.rmtree(old, ignore_errors=True)
-        return target
+                atomic.write_csv(df, tmp / name)
+        return Path(folder)
 
     def render(self) -> str:
         """A readable summary: per plan the changed decisions, KPI deltas and cost delta."""
@@ -388,12 +371,3 @@ def _frame(rows: list[dict[str, Any]], columns: Sequence[str]) -> pd.DataFrame:
         else:
             df[c] = pd.array([None if pd.isna(v) else str(v) for v in df[c]], dtype="str")
     return df
-
-
-def _write_csv(df: pd.DataFrame, path: Path) -> None:
-    """Write ``df`` as plan folders' CSVs are: ``%.6f`` floats, no ``-0``, NA as empty cells."""
-    out = df.copy()
-    for c in out.columns:
-        if pd.api.types.is_float_dtype(out[c]):
-            out[c] = [None if pd.isna(v) else f"{0.0 if abs(v) < 5e-7 else v:.6f}" for v in out[c]]
-    out.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")

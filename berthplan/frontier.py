@@ -18,13 +18,14 @@ hard target only removes plans, so proven-optimal costs never decrease as the ta
 
 from __future__ import annotations
 
-import os
+import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from berthplan import atomic
 from berthplan.cli_util import user_errors
 from berthplan.errors import UsageError
 from berthplan.sweep import METRICS, SOLVED, Row, number, write_csv_atomic
@@ -206,9 +207,9 @@ def plot(steps: list[Step], spec: Spec, money_unit: str, path: Path) -> None:
     ax.grid(True, alpha=0.3)
     ax.legend(loc="best")
     fig.tight_layout()
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}.png")
-    fig.savefig(tmp, format="png", metadata={"Software": None})
-    os.replace(tmp, path)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", metadata={"Software": None})
+    atomic.write_bytes(path, buffer.getvalue())
 
 
 def run_frontier(

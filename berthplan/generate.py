@@ -77,14 +77,13 @@ in every seed (1-14 %); on medium seeds 0-3 in three (0.02-0.3 %).
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
+from berthplan import atomic
 from berthplan.cli_util import user_errors
 from berthplan.errors import UsageError
 from berthplan.generator.sizes import SIZES, Knobs, resolve
@@ -310,27 +309,13 @@ def generate_text(
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename."""
+    """Write ``text`` to ``path`` atomically; the folder must exist (a typo is not created)."""
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise UsageError(f"--out: folder '{folder}' does not exist")
     if path.is_dir():
         raise UsageError(f"--out: '{path}' is a directory")
-    if path.exists():
-        mode = path.stat().st_mode & 0o777
-    else:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.chmod(tmp, mode)  # mkstemp makes 0600; a written file follows the umask
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic.write_text(path, text)
 
 
 @click.command("generate")

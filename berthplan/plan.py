@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import sys
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -14,8 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from berthplan import __version__
-from berthplan.errors import UsageError
+from berthplan import __version__, atomic
 from berthplan.instance import Instance
 from berthplan.outcome import Decisions, Outcome
 from berthplan.records import CARGO_CLASSES, METRICS
@@ -23,7 +20,6 @@ from berthplan.sets import CONTAINER, Sets
 
 RESULTS_SCHEMA_VERSION = 1
 TABLES = ("projects", "routes", "capacity", "spend", "kpis", "targets")
-_FLOAT = "%.6f"
 PROJECT_COLUMNS = [
     "project_id",
     "name",
@@ -356,38 +352,13 @@ class Plan:
 
     def write(self, folder: str | Path) -> Path:
         """Write every table, solve.json and solver.log into ``folder``, atomically."""
-        target = Path(folder)
-        if target.exists() and (
-            not target.is_dir() or (any(target.iterdir()) and not (target / "solve.json").exists())
-        ):
-            raise UsageError(f"{target}: exists and is not a plan folder; refusing to replace it")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
-        if tmp.exists():
-            shutil.rmtree(tmp)
-        tmp.mkdir()
-        try:
+        with atomic.folder(folder, "solve.json", "plan folder") as tmp:
             for name, df in self.tables.items():
-                write_csv(df, tmp / f"{name}.csv")
-            (tmp / "solve.json").write_text(
-                json.dumps(self.summary(), indent=2, default=_json) + "\n", encoding="utf-8"
-            )
+                atomic.write_csv(df, tmp / f"{name}.csv")
+            summary = json.dumps(self.summary(), indent=2, default=_json) + "\n"
+            (tmp / "solve.json").write_text(summary, encoding="utf-8")
             (tmp / "solver.log").write_text(self.info.log, encoding="utf-8")
-            _replace_dir(tmp, target)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return target
-
-
-def _replace_dir(tmp: Path, target: Path) -> None:
-    if target.exists():
-        old = target.parent / f".{target.name}.old-{os.getpid()}"
-        os.replace(target, old)
-        os.replace(tmp, target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, target)
+        return Path(folder)
 
 
 def _json(value: Any) -> Any:
@@ -403,16 +374,3 @@ def _frame(
     for c in int_cols:
         df[c] = pd.array([None if pd.isna(v) else int(v) for v in df[c]], dtype="Int64")
     return df
-
-
-def write_csv(df: pd.DataFrame, path: Path) -> None:
-    """CSV with the contract's formatting: 6-decimal floats, true/false, no -0.000000."""
-    out = df.copy()
-    for c in out.columns:
-        col = out[c]
-        if pd.api.types.is_bool_dtype(col):
-            out[c] = col.map({True: "true", False: "false"})
-        elif pd.api.types.is_float_dtype(col):
-            vals = col.to_numpy(dtype=float, na_value=np.nan)
-            out[c] = np.where(np.abs(vals) < 5e-7, 0.0, vals)
-    out.to_csv(path, index=False, float_format=_FLOAT, lineterminator="\n", encoding="utf-8")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import math
-import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,6 +30,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.transforms import Bbox
 
+from berthplan import atomic
 from berthplan.compare import PlanFolder, records
 from berthplan.errors import UsageError
 
@@ -391,9 +391,5 @@ def plot_plan(folder: str | Path, out_dir: str | Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, draw in FIGURES.items():
-        path = out / f"{name}.png"
-        tmp = out / f".{name}.png.tmp-{os.getpid()}"
-        tmp.write_bytes(png_bytes(draw(plan)))
-        os.replace(tmp, path)
-        written.append(path)
+        written.append(atomic.write_bytes(out / f"{name}.png", png_bytes(draw(plan))))
     return written

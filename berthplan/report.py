@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import base64
 import html
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from berthplan import atomic
 from berthplan.compare import DELTAS, Comparison, PlanFolder, compare, records
 
 if TYPE_CHECKING:
@@ -250,13 +250,4 @@ def write_report(
         When a folder or table is missing, or the plans are of unrelated instances.
     """
     text = report_html(folder, compare)
-    out = Path(out_html)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return out
+    return atomic.write_text(out_html, text)

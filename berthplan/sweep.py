@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import glob
+import io
 import json
 import multiprocessing
 import os
@@ -33,6 +34,7 @@ from typing import Any, cast
 
 import click
 
+from berthplan import atomic
 from berthplan.cli_util import EXIT_INFEASIBLE, EXIT_INPUT, EXIT_OK, EXIT_SOLVER, user_errors
 from berthplan.errors import InstanceError, UsageError
 
@@ -247,12 +249,11 @@ def row_from_folder(name: str, folder: Path, years: list[int]) -> Row:
 
 def write_csv_atomic(path: Path, header: list[str], rows: list[Row]) -> None:
     """Write ``rows`` under ``header`` to ``path`` through a temporary file and a rename."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with tmp.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, header, lineterminator="\n", extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
-    os.replace(tmp, path)
+    text = io.StringIO()
+    writer = csv.DictWriter(text, header, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    atomic.write_text(path, text.getvalue())
 
 
 def _tasks(instance_file: str, scenarios: str, out: Path, opts: Options) -> list[Task]:

@@ -1,0 +1,101 @@
+"""Atomic outputs: a file or a folder is either complete or absent, never half-written.
+
+Everything berthplan writes (plan folders, comparison folders, reports, plots, generated
+instances, sweep summaries) goes through here: the content is written to a temporary sibling
+and renamed into place, and removed when anything fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from berthplan.errors import UsageError
+
+FLOAT_FORMAT = "%.6f"
+
+
+def _mode(path: Path) -> int:
+    if path.exists():
+        return path.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary sibling and a rename."""
+    target = Path(path)
+    if target.is_dir():
+        raise UsageError(f"{target}: is a directory")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, _mode(target))  # mkstemp makes 0600; a written file follows the umask
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """Write UTF-8 ``text`` (``\\n`` line ends kept as given) atomically."""
+    return write_bytes(path, text.encode("utf-8"))
+
+
+@contextmanager
+def folder(path: str | Path, marker: str, kind: str) -> Iterator[Path]:
+    """Fill a temporary folder, then put it in place of ``path``.
+
+    An existing ``path`` is replaced only when it holds ``marker`` (it is a folder of the same
+    kind) or is empty; anything else is refused, so a typo never wipes a user's folder.
+    """
+    target = Path(path)
+    if target.exists() and (
+        not target.is_dir() or (any(target.iterdir()) and not (target / marker).exists())
+    ):
+        raise UsageError(f"{target}: exists and is not a {kind}; refusing to replace it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
+    try:
+        yield tmp
+        if target.exists():
+            old = Path(
+                tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".old")
+            )
+            os.replace(target, old / "previous")
+            os.replace(tmp, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def csv_text(df: pd.DataFrame) -> str:
+    """A table as the results contract writes it: 6-decimal floats, true/false, no -0.000000."""
+    out = df.copy()
+    for c in out.columns:
+        col = out[c]
+        if pd.api.types.is_bool_dtype(col):
+            out[c] = col.map({True: "true", False: "false"})
+        elif pd.api.types.is_float_dtype(col):
+            vals = col.to_numpy(dtype=float, na_value=np.nan)
+            out[c] = np.where(np.abs(vals) < 5e-7, 0.0, vals)
+    return str(out.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n"))
+
+
+def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write a table with the contract's formatting, atomically."""
+    return write_text(path, csv_text(df))

@@ -33,6 +33,7 @@ class Built:
     served: VarBlock
     handled: VarBlock
     shortfall: VarBlock
+    service: VarBlock
     targets: list[Target]
     hard: NDArray[np.bool_]
     target_scaled: FloatArray
@@ -52,6 +53,16 @@ def _triplets(*parts: tuple[sp.spmatrix, VarBlock]) -> tuple[IntArray, IntArray,
 def _per_year(select: sp.spmatrix, year_map: sp.csr_matrix, ny: int) -> sp.csr_matrix:
     """Rows (item, year) of ``select`` (items x J) applied to a (J*nY x cols) year map."""
     return sp.csr_matrix(sp.kron(sp.csr_matrix(select), sp.eye(ny, format="csr")) @ year_map)
+
+
+def _by_year(select: sp.spmatrix, ny: int, shift: int = 0) -> sp.csr_matrix:
+    """Rows (item, year) of ``select`` (items x J) on the service columns (J, year).
+
+    The service block has nY + 1 years per project (the year after the horizon too), so
+    ``shift=1`` reads "in service the next year", which is "completed this year".
+    """
+    years = sp.eye(ny, ny + 1, k=shift, format="csr")
+    return sp.csr_matrix(sp.kron(sp.csr_matrix(select), years))
 
 
 def _discount(s: Sets, years: IntArray) -> FloatArray:
@@ -94,7 +105,11 @@ def define_variables(m: Model, s: Sets) -> tuple[VarBlock, ...]:
         [f"shortfall[{t.metric},{_scope_label(t)},{t.year}]" for t in targets],
         ub=np.array([0.0 if t.hard else np.inf for t in targets]),
     )
-    return x, z, served, handled, shortfall
+    service_years = [*s.years.tolist(), s.y1 + 1]
+    service = m.add_variables(
+        "service", [f"service[{p.id},{y}]" for p in s.projects for y in service_years], ub=1
+    )
+    return x, z, served, handled, shortfall, service
 
 
 # -- constraint families -------------------------------------------------------------------------
@@ -133,7 +148,31 @@ def define_commitments(m: Model, s: Sets, x: VarBlock, z: VarBlock) -> None:
     )
 
 
-def define_capacity(m: Model, s: Sets, x: VarBlock, handled: VarBlock) -> None:
+def define_in_service(m: Model, s: Sets, x: VarBlock, service: VarBlock) -> None:
+    """in_service[project,year]: service[j,y] = service[j,y-1] + (start in y - duration).
+
+    The linked form: each start variable appears once, and the families that need "in service
+    in y" (or "completed in y", in service in y + 1) read ``service`` instead of summing every
+    earlier start, which keeps the rows sparse. Years run to the horizon end + 1.
+    """
+    ny = s.ny + 1
+    n = len(s.projects) * ny
+    if n == 0:
+        return
+    xj, xs = s.x_cols
+    first = xs + s.duration[xj] - s.y0  # year index of the first in-service year
+    live = first < ny
+    start_rows = xj[live] * ny + np.maximum(first[live], 0)
+    own = np.arange(n)
+    carried = own[own % ny > 0]
+    rows = np.concatenate([own, carried, start_rows])
+    cols = np.concatenate([own + service.start, carried - 1 + service.start, x.cols[live]])
+    vals = np.concatenate([np.ones(n), -np.ones(len(carried)), -np.ones(len(start_rows))])
+    labels = [f"in_service[{p.id},{y}]" for p in s.projects for y in range(s.y0, s.y1 + 2)]
+    m.add_constraints("in_service", labels, "==", 0.0, rows, cols, vals)
+
+
+def define_capacity(m: Model, s: Sets, service: VarBlock, handled: VarBlock) -> None:
     """capacity[area,cargo,year]: handled tonnes within max utilization of the capacity."""
     pairs = s.handled_pairs
     if not pairs:
@@ -143,8 +182,8 @@ def define_capacity(m: Model, s: Sets, x: VarBlock, handled: VarBlock) -> None:
     # select[p, j] = u_c * capacity project j adds to pair p (Mt)
     on_area = s.p_area[None, :] == a[:, None]
     select = np.where(on_area, s.p_cap[:, c].T, 0.0) * (u * TON)[:, None]
-    adds = _per_year(sp.csr_matrix(-select), s.in_service, s.ny)
-    rows, cols, vals = _triplets((sp.eye(len(pairs) * s.ny), handled), (adds, x))
+    adds = _by_year(sp.csr_matrix(-select), s.ny)
+    rows, cols, vals = _triplets((sp.eye(len(pairs) * s.ny), handled), (adds, service))
     rhs = np.repeat(u * s.cap0[a, c] * TON, s.ny)
     labels = [f"capacity[{s.areas[i]},{CARGO_CLASSES[k]},{y}]" for i, k in pairs for y in s.years]
     m.add_constraints("capacity", labels, "<=", rhs, rows, cols, vals)
@@ -170,7 +209,7 @@ def define_demand(m: Model, s: Sets, handled: VarBlock) -> None:
         )
 
 
-def define_containers(m: Model, s: Sets, x: VarBlock, z: VarBlock, served: VarBlock) -> None:
+def define_containers(m: Model, s: Sets, service: VarBlock, z: VarBlock, served: VarBlock) -> None:
     """served_offered and served_capacity[area,year]: TEU served within offer and capacity."""
     called = s.called_areas
     n = len(called) * s.ny
@@ -187,15 +226,15 @@ def define_containers(m: Model, s: Sets, x: VarBlock, z: VarBlock, served: VarBl
     u = s.util[CONTAINER]
     on_area = s.p_area[None, :] == called[:, None]
     select = np.where(on_area, s.p_cap[:, CONTAINER][None, :], 0.0) * (u * TEU)
-    adds = _per_year(sp.csr_matrix(-select), s.in_service, s.ny)
-    rows, cols, vals = _triplets((sp.eye(n), served), (adds, x))
+    adds = _by_year(sp.csr_matrix(-select), s.ny)
+    rows, cols, vals = _triplets((sp.eye(n), served), (adds, service))
     rhs = np.repeat(u * s.cap0[called, CONTAINER] * TEU, s.ny)
     m.add_constraints(
         "served_capacity", ["served_capacity" + lab for lab in labels], "<=", rhs, rows, cols, vals
     )
 
 
-def define_depth(m: Model, s: Sets, x: VarBlock, z: VarBlock) -> None:
+def define_depth(m: Model, s: Sets, service: VarBlock, z: VarBlock) -> None:
     """depth[route,area,year]: a candidate route is open only where every call is deep enough."""
     pairs = [
         (r, s.area_index[c.area])
@@ -215,8 +254,8 @@ def define_depth(m: Model, s: Sets, x: VarBlock, z: VarBlock) -> None:
     for i, (r, a) in enumerate(pairs):
         sel_i[i] = (s.p_area == a) & (deep >= s.candidates[r].min_depth_m)
     opened = _per_year(sel_o, s.open_map, s.ny)
-    deepened = _per_year(sp.csr_matrix(-sel_i), s.in_service, s.ny)
-    rows, cols, vals = _triplets((opened, z), (deepened, x))
+    deepened = _by_year(sp.csr_matrix(-sel_i), s.ny)
+    rows, cols, vals = _triplets((opened, z), (deepened, service))
     labels = [f"depth[{s.candidates[r].id},{s.areas[a]},{y}]" for r, a in pairs for y in s.years]
     m.add_constraints("depth", labels, "<=", 0.0, rows, cols, vals)
 
@@ -308,11 +347,10 @@ def _kpi_terms(
                 cols.append(blocks["handled"].start + p * s.ny + yi)
                 coefs.append(1.0)
     if t.metric == "berths_10k":
-        rows = [j * s.ny + yi for j in range(len(s.projects)) if in_scope[s.p_area[j]] and s.b10[j]]
-        sub = s.completed[rows].tocoo() if rows else sp.coo_matrix((0, 0))
-        weights = np.array([s.b10[r // s.ny] for r in rows])
-        cols += list(sub.col + blocks["x"].start)
-        coefs += list(weights[sub.row] * sub.data)
+        # completed by the end of y = in service in y + 1 (a service column each, not every start)
+        js = [j for j in range(len(s.projects)) if in_scope[s.p_area[j]] and s.b10[j]]
+        cols += [blocks["service"].start + j * (s.ny + 1) + yi + 1 for j in js]
+        coefs += [float(s.b10[j]) for j in js]
         return cols, coefs, float(s.berths10_existing(t.port))
     if t.metric == "new_routes":
         zr, zt = s.z_cols
@@ -391,17 +429,27 @@ def build(inst: Instance, sets: Sets | None = None) -> Built:
     """Build the MILP of ``inst`` (docs/formulation.md), family by family."""
     s = sets if sets is not None else Sets(inst)
     m = Model(name=inst.name)
-    x, z, served, handled, shortfall = define_variables(m, s)
-    blocks = {"x": x, "z": z, "served": served, "handled": handled, "shortfall": shortfall}
+    x, z, served, handled, shortfall, service = define_variables(m, s)
+    blocks = {
+        "x": x,
+        "z": z,
+        "served": served,
+        "handled": handled,
+        "shortfall": shortfall,
+        "service": service,
+    }
     define_commitments(m, s, x, z)
-    define_capacity(m, s, x, handled)
+    define_in_service(m, s, x, service)
+    define_capacity(m, s, service, handled)
     define_demand(m, s, handled)
-    define_containers(m, s, x, z, served)
-    define_depth(m, s, x, z)
+    define_containers(m, s, service, z, served)
+    define_depth(m, s, service, z)
     define_requires(m, s, x)
     define_groups(m, s, x)
     define_budget(m, s, x)
     target_scaled = define_targets(m, s, blocks)
     define_objective(m, s, blocks)
     hard = np.array([t.hard for t in inst.targets], dtype=bool)
-    return Built(m, s, x, z, served, handled, shortfall, list(inst.targets), hard, target_scaled)
+    return Built(
+        m, s, x, z, served, handled, shortfall, service, list(inst.targets), hard, target_scaled
+    )

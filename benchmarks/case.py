@@ -17,10 +17,12 @@ import argparse
 import json
 import resource
 import statistics
+import subprocess
 import sys
 import time
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import berthplan
@@ -86,6 +88,20 @@ def solve(backend: str, arrays: Arrays, gap: float, limit: float) -> dict[str, A
     }
 
 
+def _commit() -> str:
+    try:
+        here = Path(__file__).resolve().parent
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            cwd=here,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--size", required=True)
@@ -115,7 +131,11 @@ def main() -> None:
     if not args.skip_optimum:
         out["solve_opt"] = solve(args.backend, arrays, 0.0, args.time_limit)
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    out["versions"] = {"berthplan": berthplan.__version__, "python": sys.version.split()[0]}
+    out["versions"] = {
+        "berthplan": berthplan.__version__,
+        "python": sys.version.split()[0],
+        "commit": _commit(),
+    }
     print(json.dumps(out), flush=True)
 
 

@@ -128,10 +128,11 @@ def _shortfall_report(plan: Plan) -> str:
     t = plan.tables["targets"]
     short = t[(t["shortfall"] > 0) & t["hard"]]
     lines = ["infeasible: the hard targets cannot all be met; the closest plan falls short of:"]
-    for r in short.itertuples():
-        scope = r.port if isinstance(r.port, str) else "province"
+    for r in short.to_dict("records"):
+        scope = r["port"] if isinstance(r["port"], str) else "province"
         lines.append(
-            f"  {r.metric} ({scope}) in {r.year}: target {r.target:,.6g}, reachable {r.achieved:,.6g}, short by {r.shortfall:,.6g}"
+            f"  {r['metric']} ({scope}) in {r['year']}: target {_num(r['target'])}, "
+            f"reachable {_num(r['achieved'])}, short by {_num(r['shortfall'])}"
         )
     return "\n".join(lines)
 

@@ -17,9 +17,16 @@ from berthplan.formulation import Built
 from berthplan.sparse import Arrays
 
 PHASE_TOL = 1e-7
+DEFINITIONS = ("in_service",)  # families that define variables rather than constrain the plan
+
+
+class PhaseError(Exception):
+    """An elastic phase found no answer within the limits (not an infeasibility)."""
+
 
 _EXPLAIN = {
     "commit": "committed project {0} cannot be scheduled within its start window",
+    "open_once": "route {0} must open (forced by the scenario) but cannot",
     "capacity": "handling at {0} ({1}) in {2} exceeds its capacity",
     "demand": "throughput of {0} ({1}) in {2} exceeds the demand ceiling",
     "served_offered": "TEU served at {0} in {1} exceeds the TEU offered",
@@ -63,8 +70,10 @@ def elastic_targets(
     ub[cols[hard]] = np.inf
     phase1 = replace(arrays, c=weight, offset=0.0, ub=ub)
     first = backend.solve(phase1, options)
-    if not first.has_solution or first.objective is None:
+    if first.status == Status.INFEASIBLE:
         return None
+    if not first.has_solution or first.objective is None:
+        raise PhaseError(f"phase 1 (least shortfall): {first.status.value} ({first.message})")
     limit = first.objective * (1 + PHASE_TOL) + 1e-9
     row = sp.csr_matrix(weight[None, :])
     phase2 = replace(
@@ -77,7 +86,11 @@ def elastic_targets(
     )
     second = backend.solve(phase2, options)
     second.log = first.log + "\n" + second.log
-    return second if second.has_solution else None
+    if not second.has_solution:
+        raise PhaseError(
+            f"phase 2 (cheapest at that shortfall): {second.status.value} ({second.message})"
+        )
+    return second
 
 
 def conflicting_rows(
@@ -88,8 +101,14 @@ def conflicting_rows(
     lo_finite = np.isfinite(arrays.row_lo)
     hi_finite = np.isfinite(arrays.row_hi)
     # +s helps rows with a lower bound, -s rows with an upper bound; equalities get both.
-    up = np.nonzero(lo_finite)[0]
-    down = np.nonzero(hi_finite)[0]
+    # Definitional rows (in_service) stay exact: a slack there would fake a project in service.
+    exact = np.zeros(n_rows, bool)
+    for name in DEFINITIONS:
+        fam = built.model.families.get(name)
+        if fam is not None:
+            exact[fam.start : fam.start + fam.size] = True
+    up = np.nonzero(lo_finite & ~exact)[0]
+    down = np.nonzero(hi_finite & ~exact)[0]
     slack = sp.hstack(
         [
             sp.csr_matrix((np.ones(len(up)), (up, np.arange(len(up)))), shape=(n_rows, len(up))),
@@ -112,8 +131,10 @@ def conflicting_rows(
         col_names=[*arrays.col_names, *(f"slack{i}" for i in range(n_slack))],
     )
     result = backend.solve(relaxed, options)
-    if not result.has_solution or result.x is None:
+    if result.status == Status.INFEASIBLE:
         return []
+    if not result.has_solution or result.x is None:
+        raise PhaseError(f"relaxing every row: {result.status.value} ({result.message})")
     used = result.x[n_cols:]
     rows = np.concatenate([up, down])
     out = []

@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 
 from berthplan import backends
-from berthplan.backends import Options, Result, Status
+from berthplan.backends import Backend, Options, Result, Status
 from berthplan.formulation import Built, build
-from berthplan.infeasibility import Conflict, conflicting_rows, elastic_targets
+from berthplan.infeasibility import Conflict, PhaseError, conflicting_rows, elastic_targets
 from berthplan.instance import Instance
 from berthplan.io import validate_instance
 from berthplan.outcome import Decisions
@@ -97,11 +97,7 @@ def solve(
     result = backend.solve(arrays, opts)
     status = result.status.value
     if result.status == Status.INFEASIBLE:
-        closest = elastic_targets(built, arrays, backend, opts)
-        if closest is None:
-            conflicts = conflicting_rows(built, arrays, backend, opts)
-            raise InfeasibleError(_structural_message(conflicts), conflicts)
-        result, status = closest, "infeasible"
+        result, status = _diagnose(built, arrays, backend, _remaining(opts, t0), solver)
     if not result.has_solution or result.x is None:
         raise SolveError(f"{solver}: {result.status.value} ({result.message or 'no plan found'})")
     t_solved = time.perf_counter()
@@ -119,6 +115,29 @@ def solve(
         timings={"build_s": t_built - t0, "solve_s": t_solved - t_built},
     )
     return Plan(instance, decisions_from(built, result.x), info, sets=built.sets)
+
+
+def _diagnose(
+    built: Built, arrays: Arrays, backend: Backend, opts: Options, solver: str
+) -> tuple[Result, str]:
+    """The closest plan with every hard target elastic, or an explanation of the conflict."""
+    t0 = time.perf_counter()
+    try:
+        closest = elastic_targets(built, arrays, backend, opts)
+        if closest is None:
+            conflicts = conflicting_rows(built, arrays, backend, _remaining(opts, t0))
+            raise InfeasibleError(_structural_message(conflicts), conflicts)
+    except PhaseError as e:
+        raise SolveError(f"{solver}: infeasible; diagnosing it stopped in {e}") from None
+    return closest, "infeasible"
+
+
+def _remaining(opts: Options, t0: float) -> Options:
+    """The options with the time limit reduced by what the solve has used so far."""
+    if opts.time_limit is None:
+        return opts
+    left = max(opts.time_limit - (time.perf_counter() - t0), 0.01)
+    return Options(**(opts.as_dict() | {"time_limit": left}))
 
 
 def _structural_message(conflicts: list[Conflict]) -> str:

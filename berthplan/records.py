@@ -184,6 +184,8 @@ class Project(Record):
     @property
     def committed(self) -> bool:
         """Ongoing and new projects must be built (and any project forced by a scenario)."""
+        if self.decision == "skip":
+            return False  # a scenario cancelled it (only new projects may be; validation)
         return self.stage in ("ongoing", "new") or self.decision == "build"
 
     def spend_profile(self) -> tuple[float, ...]:

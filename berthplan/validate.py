@@ -185,6 +185,15 @@ def requires_cycles(r: Records) -> Found:
                     )
 
 
+def _default_window(p: rec.Project) -> bool:
+    return (
+        p.stage == "preliminary"
+        and p.ready_year is None
+        and p.earliest_start is None
+        and p.latest_start is None
+    )
+
+
 def start_windows(r: Records) -> Found:
     h = r.horizon
     for i, p in r.projects:
@@ -220,6 +229,8 @@ def start_windows(r: Records) -> Found:
         if h is None:
             continue
         lo, hi = start_window(h, p)
+        if lo > hi and _default_window(p) and h.end == h.start:
+            continue  # a one-year horizon leaves a preliminary project no start: never built
         if lo > hi:
             yield (*loc, "latest_start"), f"empty start window: earliest {lo}, latest {hi}"
         elif lo < h.start or hi > h.end:

@@ -113,6 +113,11 @@ def _result(
     import highspy
 
     ms = highspy.HighsModelStatus
+    if status == ms.kModelEmpty:  # nothing to decide: the plan is the constants alone
+        empty = np.zeros(len(model.c))
+        return Result(
+            Status.OPTIMAL, empty, model.offset, model.offset, 0.0, wall, log, "empty model"
+        )
     has_plan = info.primal_solution_status == 2  # kSolutionStatusFeasible
     is_mip = bool(model.integer.any())
     objective = float(info.objective_function_value) if has_plan else None
@@ -136,8 +141,6 @@ def _result(
     if kind == Status.OPTIMAL and not has_plan:
         kind = Status.ERROR
     x = values if has_plan and len(values) == len(model.c) else None
-    if kind == Status.OPTIMAL and model.A.shape[0] == 0 and len(model.c) == 0:
-        x = np.zeros(0)
     return Result(
         status=kind,
         x=x,

@@ -151,7 +151,8 @@ class PulpBackend:
             except pulp.PulpSolverError as e:
                 return Result(Status.ERROR, wall_time=time.perf_counter() - t0, message=str(e))
             text = read_log(log) + "".join(printed)
-        return self._result(prob, variables, model, text, time.perf_counter() - t0)
+        wall = time.perf_counter() - t0
+        return self._result(prob, variables, model, text, wall, bool(options.gap))
 
     def _solver(self, options: Options, log: Path) -> Any:
         import pulp
@@ -185,7 +186,7 @@ class PulpBackend:
             raise UsageError(f"{self.name}: unknown option ({e})") from None
 
     def _result(
-        self, prob: Any, variables: list[Any], model: Arrays, log: str, wall: float
+        self, prob: Any, variables: list[Any], model: Arrays, log: str, wall: float, gap: bool
     ) -> Result:
         import pulp
 
@@ -208,7 +209,10 @@ class PulpBackend:
                 [v.varValue if v.varValue is not None else 0.0 for v in variables], dtype=float
             )
             objective = float(model.c @ x + model.offset)
-        bound = objective if kind == Status.OPTIMAL else _cbc_bound(log, objective)
+        # With a gap > 0, CBC's "optimal" is only within it: read its bound from the log.
+        bound = objective if kind == Status.OPTIMAL and not gap else _cbc_bound(log, objective)
+        if bound is None and kind == Status.OPTIMAL:
+            bound = objective
         return Result(
             status=kind,
             x=x,

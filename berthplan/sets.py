@@ -172,22 +172,24 @@ class Sets:
 
     @cached_property
     def offered_z(self) -> sp.csr_matrix:
-        """(nA*nY x nZ): TEU offered at (a, y) when candidate column k opens."""
+        """(nA*nY x nZ): TEU offered at (a, y) when candidate column k opens (vectorized)."""
         zr, zt = self.z_cols
-        rows, cols, vals = [], [], []
-        for k, (r, t) in enumerate(zip(zr, zt, strict=True)):
-            route = self.candidates[r]
-            yi = np.nonzero(self.years >= t)[0]
-            for call in route.calls:
-                a = self.area_index[call.area]
-                rows.append(a * self.ny + yi)
-                cols.append(np.full(len(yi), k))
-                vals.append(route.count * call.teu * (1.0 + call.growth) ** (self.years[yi] - t))
-        cat = np.concatenate
         shape = (len(self.areas) * self.ny, len(zr))
-        if not rows:
+        calls = [
+            (r, self.area_index[c.area], route.count * c.teu, c.growth)
+            for r, route in enumerate(self.candidates)
+            for c in route.calls
+        ]
+        if not calls or not len(zr):
             return sp.csr_matrix(shape)
-        return sp.csr_matrix((cat(vals), (cat(rows), cat(cols))), shape=shape)
+        c_route, c_area, c_teu, c_growth = (np.array(v) for v in zip(*calls, strict=True))
+        # every (opening column, call of its route) pair, then every year from the opening on
+        k, c = np.nonzero(zr[:, None] == c_route[None, :])
+        on = self.years[None, :] >= zt[k][:, None]
+        pair, yi = np.nonzero(on)
+        kk, cc = k[pair], c[pair]
+        vals = c_teu[cc] * (1.0 + c_growth[cc]) ** (self.years[yi] - zt[kk])
+        return sp.csr_matrix((vals, (c_area[cc] * self.ny + yi, kk)), shape=shape)
 
     @cached_property
     def open_map(self) -> sp.csr_matrix:

@@ -262,17 +262,17 @@ def define_depth(m: Model, s: Sets, service: VarBlock, z: VarBlock) -> None:
 
 def define_requires(m: Model, s: Sets, x: VarBlock) -> None:
     """requires[project,prerequisite,year]: started by y only if the prerequisite is completed by y-1."""
-    xj, xs = s.x_cols
+    _, xs = s.x_cols
     index = {p.id: j for j, p in enumerate(s.projects)}
     rows: list[IntArray] = []
     cols: list[IntArray] = []
     vals: list[FloatArray] = []
     labels: list[str] = []
     for j, p in enumerate(s.projects):
-        own = np.nonzero(xj == j)[0]
+        own = s.x_of(j)
         for req in p.requires:
             i = index[req]
-            pre = np.nonzero(xj == i)[0]
+            pre = s.x_of(i)
             for y in xs[own]:
                 r = len(labels)
                 mine = own[xs[own] <= y]

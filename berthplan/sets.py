@@ -110,6 +110,17 @@ class Sets:
                 ss.append(s)
         return np.array(js, dtype=np.int64), np.array(ss, dtype=np.int64)
 
+    def x_of(self, j: int) -> IntArray:
+        """The start columns of project ``j`` (contiguous: the columns are project-major)."""
+        lo, hi = self._x_bounds
+        return np.arange(lo[j], hi[j], dtype=np.int64)
+
+    @cached_property
+    def _x_bounds(self) -> tuple[IntArray, IntArray]:
+        xj, _ = self.x_cols
+        js = np.arange(len(self.projects))
+        return np.searchsorted(xj, js, "left"), np.searchsorted(xj, js, "right")
+
     def _year_map(self, first: IntArray) -> sp.csr_matrix:
         """(nJ*nY x nX): 1 where column k's project is 'on' in year y, i.e. y >= first[k]."""
         xj, _ = self.x_cols
@@ -135,11 +146,11 @@ class Sets:
     @cached_property
     def spend(self) -> tuple[IntArray, IntArray, FloatArray]:
         """Triplets (x column, calendar year, capex amount) of every construction year."""
-        xj, xs = self.x_cols
+        _, xs = self.x_cols
         ks, ys, amounts = [], [], []
         for j, p in enumerate(self.projects):
             prof = np.asarray(p.spend_profile()) * p.capex
-            cols = np.nonzero(xj == j)[0]
+            cols = self.x_of(j)
             for m, share in enumerate(prof):
                 ks.append(cols)
                 ys.append(xs[cols] + m)

@@ -2,8 +2,8 @@
 
     python benchmarks/ladder.py run --rung small          # all backends, seeds 0-2
     python benchmarks/ladder.py run --rung medium
-    python benchmarks/ladder.py run --rung large --backends highs ortools:cbc
-    python benchmarks/ladder.py run --rung national --backends highs ortools:cbc
+    python benchmarks/ladder.py run --rung large                    # highs, ortools:scip
+    python benchmarks/ladder.py run --rung national                 # 1 % only, 600 s
     python benchmarks/ladder.py table                     # markdown tables from the results
     python benchmarks/ladder.py e2e                       # Liaoning end to end
 

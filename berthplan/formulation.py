@@ -273,14 +273,15 @@ def define_requires(m: Model, s: Sets, x: VarBlock) -> None:
         for req in p.requires:
             i = index[req]
             pre = s.x_of(i)
-            for y in xs[own]:
-                r = len(labels)
-                mine = own[xs[own] <= y]
-                done = pre[xs[pre] + s.duration[i] <= y]
-                rows.append(np.full(len(mine) + len(done), r))
-                cols.append(np.concatenate([mine, done]) + x.start)
-                vals.append(np.concatenate([np.ones(len(mine)), -np.ones(len(done))]))
-                labels.append(f"requires[{p.id},{req},{y}]")
+            years = xs[own]  # one row per start year of j: all its starts by then ...
+            mine_r, mine_c = np.nonzero(years[:, None] >= years[None, :])
+            # ... against the prerequisite's starts completed by the year before
+            done_r, done_c = np.nonzero(xs[pre][None, :] + s.duration[i] <= years[:, None])
+            base = len(labels)
+            rows += [base + mine_r, base + done_r]
+            cols += [own[mine_c] + x.start, pre[done_c] + x.start]
+            vals += [np.ones(len(mine_r)), -np.ones(len(done_r))]
+            labels += [f"requires[{p.id},{req},{y}]" for y in years]
     if labels:
         cat = np.concatenate
         m.add_constraints("requires", labels, "<=", 0.0, cat(rows), cat(cols), cat(vals))

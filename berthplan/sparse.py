@@ -79,6 +79,7 @@ class Model:
     _ub: list[FloatArray] = field(default_factory=list)
     _cost: list[FloatArray] = field(default_factory=list)
     _int: list[NDArray[np.bool_]] = field(default_factory=list)
+    _cost_terms: list[tuple[IntArray, FloatArray]] = field(default_factory=list)
     _rows: list[IntArray] = field(default_factory=list)
     _cols: list[IntArray] = field(default_factory=list)
     _vals: list[FloatArray] = field(default_factory=list)
@@ -110,9 +111,9 @@ class Model:
 
     def add_cost(self, cols: ArrayLike, coefs: ArrayLike) -> None:
         """Add ``coefs`` to the objective coefficients of global columns ``cols``."""
-        cost = np.concatenate(self._cost) if self._cost else np.zeros(0)
-        np.add.at(cost, np.asarray(cols, dtype=np.int64), np.asarray(coefs, dtype=float))
-        self._cost = [cost]
+        self._cost_terms.append(
+            (np.asarray(cols, dtype=np.int64).ravel(), np.asarray(coefs, dtype=float).ravel())
+        )
 
     def add_constraints(
         self,
@@ -160,7 +161,7 @@ class Model:
         row_lo = np.where(sense >= 0, rhs, -np.inf)
         row_hi = np.where(sense <= 0, rhs, np.inf)
         return Arrays(
-            c=cat(self._cost) if self._cost else np.zeros(0),
+            c=self._objective(),
             offset=self.offset,
             lb=cat(self._lb) if self._lb else np.zeros(0),
             ub=cat(self._ub) if self._ub else np.zeros(0),
@@ -171,6 +172,14 @@ class Model:
             col_names=[lab for b in self.blocks.values() for lab in b.labels],
             row_names=[lab for f in self.families.values() for lab in f.labels],
         )
+
+    def _objective(self) -> FloatArray:
+        cost = np.concatenate(self._cost) if self._cost else np.zeros(0)
+        if self._cost_terms:
+            cols = np.concatenate([c for c, _ in self._cost_terms])
+            coefs = np.concatenate([v for _, v in self._cost_terms])
+            cost = cost + np.bincount(cols, weights=coefs, minlength=len(cost))
+        return np.asarray(cost, dtype=float)
 
     def family_of_row(self, row: int) -> Family:
         for fam in self.families.values():

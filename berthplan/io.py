@@ -117,6 +117,12 @@ def _construct(node: yaml.Node) -> Any:
         loader.dispose()
 
 
+def _syntax_error(source: str, e: yaml.MarkedYAMLError) -> InstanceError:
+    mark = e.problem_mark or e.context_mark
+    line = mark.line + 1 if mark is not None else 0
+    return InstanceError(source, [Issue(line, "", f"YAML syntax error: {e.problem}")])
+
+
 def parse_text(text: str, source: str, *, as_json: bool = False) -> Document:
     """Parse YAML (or strict JSON) text into a :class:`Document`; syntax errors are located."""
     node: yaml.Node | None = None
@@ -135,11 +141,7 @@ def parse_text(text: str, source: str, *, as_json: bool = False) -> Document:
         try:
             node = _compose(text)
         except yaml.MarkedYAMLError as e:
-            mark = e.problem_mark or e.context_mark
-            line = mark.line + 1 if mark is not None else 0
-            raise InstanceError(
-                source, [Issue(line, "", f"YAML syntax error: {e.problem}")]
-            ) from None
+            raise _syntax_error(source, e) from None
         except yaml.YAMLError as e:
             raise InstanceError(source, [Issue(0, "", f"YAML error: {e}")]) from None
     lines: dict[Path, int] = {}
@@ -156,11 +158,7 @@ def parse_text(text: str, source: str, *, as_json: bool = False) -> Document:
             try:
                 data = _construct(node)
             except yaml.MarkedYAMLError as e:
-                mark = e.problem_mark or e.context_mark
-                line = mark.line + 1 if mark is not None else 0
-                raise InstanceError(
-                    source, [Issue(line, "", f"YAML syntax error: {e.problem}")]
-                ) from None
+                raise _syntax_error(source, e) from None
     elif not as_json:
         raise InstanceError(
             source, [Issue(1, "", "empty file: an instance file must be a mapping of fields")]

@@ -13,7 +13,14 @@ from typing import Any
 
 import numpy as np
 
-from berthplan.backends.base import Capabilities, Options, Result, Status, relative_gap
+from berthplan.backends.base import (
+    Capabilities,
+    Options,
+    Result,
+    Status,
+    captured_stdout,
+    relative_gap,
+)
 from berthplan.errors import UsageError
 from berthplan.sparse import Arrays
 
@@ -63,14 +70,17 @@ class ScipyBackend:
         constraints = (
             [LinearConstraint(model.A, model.row_lo, model.row_hi)] if model.A.shape[0] else []
         )
-        res = milp(
-            model.c,
-            integrality=model.integer.astype(int),
-            bounds=Bounds(model.lb, model.ub),
-            constraints=constraints,
-            options=opts,
-        )
-        return _result(res, model, time.perf_counter() - t0)
+        with captured_stdout() as printed:  # SciPy's HiGHS build prints on its own
+            res = milp(
+                model.c,
+                integrality=model.integer.astype(int),
+                bounds=Bounds(model.lb, model.ub),
+                constraints=constraints,
+                options=opts,
+            )
+        result = _result(res, model, time.perf_counter() - t0)
+        result.log = "".join(printed) + result.log
+        return result
 
 
 def _result(res: Any, model: Arrays, wall: float) -> Result:

@@ -293,7 +293,7 @@ def register(group: click.Group) -> None:
         )
         for s in steps:
             cost = "" if s.objective is None else f"{s.objective:,.3f}"
-            click.echo(f"step {s.step}: target {s.target:,.6g}  {s.status}  {cost}")
+            click.echo(f"step {s.step}: target {s.target:,.0f}  {s.status}  {cost}")
         for n in decreasing(steps):
             click.echo(f"warning: step {n} costs less than a lower target (not optimal)", err=True)
         click.echo(f"frontier written to {Path(o['out']) / 'frontier.csv'}")

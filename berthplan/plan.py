@@ -317,6 +317,8 @@ class Plan:
                 "hash": inst.canonical_hash(),
                 "base_hash": info.base_hash or inst.canonical_hash(),
                 "file": info.instance_file,
+                "money_unit": inst.money_unit,
+                "price_year": inst.price_year,
                 "overrides": info.overrides,
             },
             "backend": info.backend,

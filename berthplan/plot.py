@@ -305,7 +305,8 @@ def spending_figure(plan: PlanFolder) -> Figure:
             where = ax.get_xaxis_transform()
             ax.text(horizon[-1] + 0.6, 0.98, "after the horizon", transform=where, va="top")
         _years(ax, years)
-        ax.set_ylabel("money (the instance's money_unit)")
+        unit, year = plan.info("instance.money_unit"), plan.info("instance.price_year")
+        ax.set_ylabel(f"{unit}, {year} prices" if unit else "money (the instance's money_unit)")
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig
 

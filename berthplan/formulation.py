@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from berthplan.instance import Instance
 from berthplan.records import CARGO_CLASSES, Target
 from berthplan.sets import CONTAINER, FloatArray, IntArray, Sets
-from berthplan.sparse import Model, VarBlock
+from berthplan.sparse import Model, Sense, VarBlock
 
 TEU = 1e-3  # model unit of TEU volumes: thousand TEU
 TON = 1e-6  # model unit of tonnes: million tonnes
@@ -115,37 +115,28 @@ def define_variables(m: Model, s: Sets) -> tuple[VarBlock, ...]:
 # -- constraint families -------------------------------------------------------------------------
 
 
-def _choose_once(forced: bool, skipped: bool) -> tuple[str, float]:
-    if skipped:
-        return "<=", 0.0
-    return ("==", 1.0) if forced else ("<=", 1.0)
+def _at_most_once(
+    m: Model,
+    name: str,
+    ids: list[str],
+    flags: list[tuple[bool, bool]],
+    owner: IntArray,
+    block: VarBlock,
+) -> None:
+    """One row per record over its columns: ``== 1`` if forced, ``<= 0`` if skipped, else ``<= 1``."""
+    senses: list[Sense] = ["<=" if skip else "==" if forced else "<=" for forced, skip in flags]
+    rhs = [0.0 if skip else 1.0 for _, skip in flags]
+    labels = [f"{name}[{i}]" for i in ids]
+    m.add_constraints(name, labels, senses, rhs, owner, block.cols, np.ones(len(owner)))
 
 
 def define_commitments(m: Model, s: Sets, x: VarBlock, z: VarBlock) -> None:
     """commit[project], open_once[route]: committed projects start exactly once, optional ones
     at most once; a candidate route opens at most once (scenario decisions force or forbid)."""
-    xj, _ = s.x_cols
-    rows = [_choose_once(p.committed, p.decision == "skip") for p in s.projects]
-    m.add_constraints(
-        "commit",
-        [f"commit[{p.id}]" for p in s.projects],
-        [sense for sense, _ in rows],  # type: ignore[misc]
-        [rhs for _, rhs in rows],
-        xj,
-        x.cols,
-        np.ones(len(xj)),
-    )
-    zr, _ = s.z_cols
-    rows = [_choose_once(r.decision == "open", r.decision == "skip") for r in s.candidates]
-    m.add_constraints(
-        "open_once",
-        [f"open_once[{r.id}]" for r in s.candidates],
-        [sense for sense, _ in rows],  # type: ignore[misc]
-        [rhs for _, rhs in rows],
-        zr,
-        z.cols,
-        np.ones(len(zr)),
-    )
+    projects = [(p.committed, p.decision == "skip") for p in s.projects]
+    _at_most_once(m, "commit", [p.id for p in s.projects], projects, s.x_cols[0], x)
+    routes = [(r.decision == "open", r.decision == "skip") for r in s.candidates]
+    _at_most_once(m, "open_once", [r.id for r in s.candidates], routes, s.z_cols[0], z)
 
 
 def define_in_service(m: Model, s: Sets, x: VarBlock, service: VarBlock) -> None:

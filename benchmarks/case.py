@@ -27,9 +27,9 @@ from typing import Any
 
 import berthplan
 from berthplan.backends import Options, get
-from berthplan.formulation import build
-from berthplan.generate import generate
-from berthplan.sparse import Arrays
+from berthplan.generator.generate import generate
+from berthplan.optimization.formulation import build
+from berthplan.optimization.sparse import Arrays
 
 
 def timed(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:

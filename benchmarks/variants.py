@@ -22,9 +22,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from berthplan.backends import Options, get
-from berthplan.formulation import build
-from berthplan.generate import generate
-from berthplan.sparse import Arrays
+from berthplan.generator.generate import generate
+from berthplan.optimization.formulation import build
+from berthplan.optimization.sparse import Arrays
 
 
 def drop_family(arrays: Arrays, model: object, name: str) -> Arrays:

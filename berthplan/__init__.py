@@ -1,34 +1,58 @@
 """berthplan: plan a province's port capacity as a mixed-integer program.
 
-The public API is small: :func:`load` an instance file, :func:`solve` it into a :class:`Plan`.
-Solver packages are imported only when a solve needs them.
+The public API: :func:`load` an instance file, make it a what-if with :func:`apply_scenario`,
+:func:`solve` it into a :class:`Plan`, :func:`read_plan` a plan folder back, :func:`compare`
+plans and :func:`check` a plan folder against its instance. Names that pull pandas or a solver
+are imported when first used, so ``import berthplan`` stays light and imports no solver.
 """
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from berthplan.errors import InstanceError
-from berthplan.instance import Instance
-from berthplan.io import load, loads
+from berthplan.model.instance import Instance
+from berthplan.model.io import load, loads
 
 __version__ = "0.1.0"
 
-__all__ = ["Instance", "InstanceError", "Plan", "__version__", "load", "loads", "solve"]
+__all__ = [
+    "Instance",
+    "InstanceError",
+    "Plan",
+    "Scenario",
+    "__version__",
+    "apply_scenario",
+    "check",
+    "compare",
+    "load",
+    "loads",
+    "read_plan",
+    "solve",
+]
 
 if TYPE_CHECKING:
-    from berthplan.optimize import solve
-    from berthplan.plan import Plan
+    from berthplan.analysis.compare import compare
+    from berthplan.checker import check_plan as check
+    from berthplan.model.scenario import Scenario, apply_scenario
+    from berthplan.optimization.solve import solve
+    from berthplan.results.folder import read_plan
+    from berthplan.results.plan import Plan
+
+_LAZY = {
+    "solve": ("berthplan.optimization.solve", "solve"),
+    "Plan": ("berthplan.results.plan", "Plan"),
+    "read_plan": ("berthplan.results.folder", "read_plan"),
+    "compare": ("berthplan.analysis.compare", "compare"),
+    "check": ("berthplan.checker", "check_plan"),
+    "Scenario": ("berthplan.model.scenario", "Scenario"),
+    "apply_scenario": ("berthplan.model.scenario", "apply_scenario"),
+}
 
 
 def __getattr__(name: str) -> Any:
-    # Lazy, so `import berthplan` stays light and imports no solver.
-    if name == "solve":
-        from berthplan.optimize import solve
-
-        return solve
-    if name == "Plan":
-        from berthplan.plan import Plan
-
-        return Plan
+    if name in _LAZY:
+        module, attr = _LAZY[name]
+        return getattr(import_module(module), attr)
     raise AttributeError(f"module 'berthplan' has no attribute {name!r}")

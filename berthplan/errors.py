@@ -7,6 +7,9 @@ from typing import Any
 
 Path = tuple[str | int, ...]
 
+# The documented exit codes (docs/design and README): one meaning each, for every command.
+EXIT_OK, EXIT_VIOLATIONS, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER = 0, 1, 2, 3, 4
+
 
 @dataclass(frozen=True, order=True)
 class Issue:

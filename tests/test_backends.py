@@ -16,10 +16,10 @@ import highspy
 import pytest
 
 import berthplan
-import berthplan.optimize
+import berthplan.optimization.solve
 from berthplan.backends import REGISTRY, factory
-from berthplan.check import check_plan
-from berthplan.export import write_model
+from berthplan.checker import check_plan
+from berthplan.optimization.export import write_model
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = sorted((ROOT / "tests" / "data" / "tiny").glob("*.yaml"))
@@ -104,7 +104,7 @@ def test_exported_names_are_readable(tmp_path: Path) -> None:
 def test_to_pulp_names_and_solves() -> None:
     import pulp
 
-    from berthplan.export import to_pulp
+    from berthplan.optimization.export import to_pulp
 
     prob = to_pulp(berthplan.load(EXAMPLE))
     names = {v.name for v in prob.variables()}
@@ -145,7 +145,7 @@ def test_a_time_limited_run_is_feasible_never_optimal(backend: str, tmp_path: Pa
     inst = berthplan.load(ROOT / "instances" / "bench" / "medium-0.yaml")
     try:
         plan = berthplan.solve(inst, backend, time_limit=2)
-    except berthplan.optimize.SolveError:
+    except berthplan.optimization.solve.SolveError:
         return  # no plan within the limit: exit 4 territory, also not "optimal"
     assert plan.status == "feasible"
     assert plan.info.gap is not None and plan.info.gap > 0

@@ -20,8 +20,8 @@ from berthplan.backends.cpsat import CpSatBackend, implied_bounds, scale
 from berthplan.backends.highs import HighsBackend
 from berthplan.backends.ortools import OrToolsBackend, sanitize_names, to_ortools
 from berthplan.errors import UsageError
-from berthplan.formulation import build
-from berthplan.sparse import Arrays
+from berthplan.optimization.formulation import build
+from berthplan.optimization.sparse import Arrays
 
 EXAMPLE = Path(__file__).parents[1] / "instances" / "example.yaml"
 INF = np.inf
@@ -344,7 +344,7 @@ def test_highs_survives_pulp_in_the_same_process() -> None:
         "import pulp, berthplan\n"
         "from berthplan.backends.base import Options\n"
         "from berthplan.backends.ortools import OrToolsBackend\n"
-        "from berthplan.formulation import build\n"
+        "from berthplan.optimization.formulation import build\n"
         f"model = build(berthplan.load({str(EXAMPLE)!r})).model.arrays()\n"
         "r = OrToolsBackend('ortools:highs', 'HIGHS').solve(model, Options(verbose=True))\n"
         "print(r.status.value, round(r.objective, 3), 'HiGHS' in r.log)\n"

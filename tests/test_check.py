@@ -33,9 +33,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from berthplan.check import CheckReport, PlanFolderError, Violation, check_plan, register
-from berthplan.instance import Instance
-from berthplan.io import load, loads
+from berthplan.checker import CheckReport, PlanFolderError, Violation, check_plan
+from berthplan.cli.check import register
+from berthplan.model.instance import Instance
+from berthplan.model.io import load, loads
 
 EXAMPLE = Path(__file__).parent / "data" / "check" / "example.yaml"
 
@@ -569,7 +570,7 @@ def test_command_registered_on_main(plan: Path) -> None:
     from berthplan.cli import main
 
     if "check" not in main.commands:
-        pytest.skip("berthplan check is not wired into berthplan.commands yet")
+        pytest.skip("berthplan check is not wired into berthplan.cli.solving yet")
     result = CliRunner().invoke(main, ["check", str(EXAMPLE), str(plan)])
     assert result.exit_code == 0, result.output
 
@@ -577,16 +578,16 @@ def test_command_registered_on_main(plan: Path) -> None:
 # -- independence ------------------------------------------------------------------------------
 
 FORBIDDEN = (
-    "berthplan.formulation",
-    "berthplan.plan",
-    "berthplan.sparse",
+    "berthplan.optimization.formulation",
+    "berthplan.results.plan",
+    "berthplan.optimization.sparse",
     "berthplan.backends",
     "berthplan.solve",
-    "berthplan.optimize",
-    "berthplan.sets",
-    "berthplan.outcome",
-    "berthplan.infeasibility",
-    "berthplan.export",
+    "berthplan.optimization.solve",
+    "berthplan.model.sets",
+    "berthplan.results.outcome",
+    "berthplan.optimization.infeasibility",
+    "berthplan.optimization.export",
     "highspy",
     "pulp",
     "ortools",
@@ -596,8 +597,8 @@ FORBIDDEN = (
 def test_imports_no_model_or_solver(plan: Path) -> None:
     code = (
         "import sys\n"
-        "from berthplan.check import check_plan\n"
-        "from berthplan.io import load\n"
+        "from berthplan.checker import check_plan\n"
+        "from berthplan.model.io import load\n"
         "assert check_plan(load(sys.argv[1]), sys.argv[2]).ok\n"
         f"bad = sorted(m for m in sys.modules if m.startswith({FORBIDDEN!r}))\n"
         "print(','.join(bad))\n"
@@ -615,7 +616,7 @@ def test_imports_no_model_or_solver(plan: Path) -> None:
 
 
 def solved(instance: Instance, folder: Path) -> Path:
-    optimize = pytest.importorskip("berthplan.optimize")
+    optimize = pytest.importorskip("berthplan.optimization.solve")
     pytest.importorskip("highspy")
     plan = optimize.solve(instance)
     plan.write(folder)

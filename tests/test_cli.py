@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from berthplan import backends
 from berthplan.backends.base import Capabilities, Options, Result, Status
 from berthplan.cli import main
-from berthplan.sparse import Arrays
+from berthplan.optimization.sparse import Arrays
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "instances" / "example.yaml"
 

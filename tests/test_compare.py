@@ -32,10 +32,11 @@ import yaml
 from click.testing import CliRunner, Result
 
 import berthplan
+from berthplan.analysis.compare import COST_COLUMNS, KPI_COLUMNS, Comparison, compare
 from berthplan.cli import main
-from berthplan.compare import COST_COLUMNS, KPI_COLUMNS, Comparison, compare
+from berthplan.cli.planning import register
 from berthplan.errors import UsageError
-from berthplan.planner_cli import register
+from berthplan.viz.report import render_comparison
 
 EXAMPLE = Path(__file__).parents[1] / "instances" / "example.yaml"
 
@@ -127,7 +128,7 @@ def test_a_delayed_project_with_its_years(plans: dict[str, Path]) -> None:
         }
     ]
     assert c.routes.empty
-    text = c.render()
+    text = render_comparison(c)
     assert "p2-ore-1 (Main area ore berth): delayed, start 2024 -> 2025 (+1 yr)" in text
     assert "completion 2025 -> 2026" in text
 
@@ -150,7 +151,7 @@ def test_a_route_opened(plans: dict[str, Path]) -> None:
     (row,) = c.routes.to_dict("records")
     assert (row["route_id"], row["change"], row["open_year"]) == ("deep-sea-europe", "opened", 2025)
     assert pd.isna(row["base_open_year"])
-    assert "deep-sea-europe (Weekly Europe service (large ships)): opened, open 2025" in c.render()
+    assert "deep-sea-europe (Weekly Europe service (large ships)): opened, open 2025" in render_comparison(c)
 
 
 @pytest.mark.parametrize("variant_name", ["budget", "berths", "route"])
@@ -164,7 +165,7 @@ def test_cost_delta_is_the_difference_of_objectives(
     sums = [pd.read_csv(f / "kpis.csv")["discounted_cost"].sum() for f in (base, other)]
     assert delta == pytest.approx(sums[1] - sums[0], abs=1e-5)
     assert c.kpis["discounted_cost"].sum() == pytest.approx(delta, abs=1e-5)
-    assert f"({delta:+,.3f}" in c.render()
+    assert f"({delta:+,.3f}" in render_comparison(c)
 
 
 def test_kpi_deltas_cover_every_kpi_and_cost_column(plans: dict[str, Path]) -> None:
@@ -183,16 +184,16 @@ def test_the_same_folder_twice_is_identical(plans: dict[str, Path]) -> None:
     assert c.identical
     assert c.labels == ("base", "base#2")
     assert c.projects.empty and c.routes.empty and c.kpis.empty
-    assert "identical" in c.render()
+    assert "identical" in render_comparison(c)
 
 
 def test_highs_and_cbc_plans_of_the_example_are_identical(plans: dict[str, Path]) -> None:
     a, b = _solve_json(plans["base"]), _solve_json(plans["cbc"])
     assert a["instance"]["hash"] == b["instance"]["hash"] and a["backend"] != b["backend"]
     c = compare([plans["base"], plans["cbc"]])
-    assert c.identical, c.render()
+    assert c.identical, render_comparison(c)
     assert list(c.totals["backend"]) == ["highs", "pulp:cbc"]
-    assert "cbc vs base: identical" in c.render()
+    assert "cbc vs base: identical" in render_comparison(c)
 
 
 def test_unrelated_instances_are_refused(plans: dict[str, Path]) -> None:
@@ -286,7 +287,7 @@ def test_a_scenario_plan_from_the_command_line_is_related(tmp_path: Path) -> Non
 def test_compare_imports_no_model_or_solver_module() -> None:
     """Only the plan folder contract is read: no model, solver or plotting module is loaded."""
     code = (
-        "import sys, berthplan.compare; "
+        "import sys, berthplan.analysis.compare; "
         "print(' '.join(m for m in sys.modules if m.startswith(('berthplan.', 'matplotlib'))))"
     )
     loaded = subprocess.run(
@@ -294,5 +295,5 @@ def test_compare_imports_no_model_or_solver_module() -> None:
     ).stdout.split()
     model = ("formulation", "optimize", "backends", "plan", "outcome", "sets", "sparse")
     forbidden = {f"berthplan.{m}" for m in model} | {"matplotlib"}
-    assert "berthplan.compare" in loaded
+    assert "berthplan.analysis.compare" in loaded
     assert not [m for m in loaded if m in forbidden or m.split(".")[0] == "matplotlib"]

@@ -22,13 +22,13 @@ import numpy as np
 import pytest
 
 import berthplan
-import berthplan.optimize
+import berthplan.optimization.solve
 from berthplan.backends import Options, Status, get
-from berthplan.check import check_plan
-from berthplan.formulation import build
-from berthplan.instance import Instance
-from berthplan.outcome import Decisions
-from berthplan.plan import Plan
+from berthplan.checker import check_plan
+from berthplan.model.instance import Instance
+from berthplan.optimization.formulation import build
+from berthplan.results.outcome import Decisions
+from berthplan.results.plan import Plan
 
 SEEDS = range(6)
 
@@ -156,7 +156,7 @@ def test_solver_optimum_is_the_best_enumerated_schedule(seed: int, tmp_path: Pat
             best = min(best, plan.objective)
     try:
         solved = berthplan.solve(inst, "highs")
-    except berthplan.optimize.InfeasibleError:
+    except berthplan.optimization.solve.InfeasibleError:
         solved = None
     if solved is None or solved.status == "infeasible":
         assert best == np.inf

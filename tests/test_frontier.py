@@ -17,10 +17,11 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-from berthplan import frontier
-from berthplan.check import register as check_register
-from berthplan.frontier import Spec, Step, run_frontier, step_values
-from berthplan.io import load
+from berthplan.analysis import frontier
+from berthplan.analysis.frontier import Spec, Step, run_frontier, step_values
+from berthplan.cli import studies
+from berthplan.cli.check import register as check_register
+from berthplan.model.io import load
 
 EXAMPLE = Path(__file__).parent.parent / "instances" / "example.yaml"
 FLAGSHIP = Path(__file__).parent.parent / "instances" / "liaoning-2023.yaml"
@@ -170,7 +171,7 @@ def test_decreasing_flags_a_cost_below_a_lower_target() -> None:
 
 def run(*args: str) -> Result:
     group = click.Group("berthplan")
-    frontier.register(group)
+    studies.register(group)
     return CliRunner().invoke(group, ["frontier", str(EXAMPLE), *args], catch_exceptions=True)
 
 

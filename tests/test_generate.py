@@ -18,10 +18,11 @@ import pytest
 from click.testing import CliRunner
 
 import berthplan
-from berthplan.generate import construct, generate, generate_text, register
+from berthplan.cli.generate import register
+from berthplan.generator.generate import construct, generate, generate_text
 from berthplan.generator.sizes import SIZES
-from berthplan.instance import Instance
-from berthplan.outcome import Outcome
+from berthplan.model.instance import Instance
+from berthplan.results.outcome import Outcome
 
 BINDING_SEEDS = (0, 1, 2, 3, 4)
 

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 import berthplan
 import berthplan.cli
-from berthplan.plan import Plan
+from berthplan.results.plan import Plan
 
 TINY = Path(__file__).parent / "data" / "tiny"
 USER_TINY = Path(__file__).parent.parent / "instances" / "tiny"

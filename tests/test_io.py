@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 import berthplan
-from berthplan import records as rec
 from berthplan.errors import InstanceError
-from berthplan.instance import Instance
-from berthplan.io import parse_text
+from berthplan.model import records as rec
+from berthplan.model.instance import Instance
+from berthplan.model.io import parse_text
 
 EXAMPLE_TEXT = EXAMPLE.read_text(encoding="utf-8")
 EXAMPLE_DATA: dict[str, Any] = yaml.safe_load(EXAMPLE_TEXT)

@@ -10,14 +10,14 @@ from helpers import EXAMPLE
 from pydantic import ValidationError
 
 import berthplan
-from berthplan.instance import (
+from berthplan.model.instance import (
     Instance,
     interpolate,
     open_window,
     spend_by_year,
     start_window,
 )
-from berthplan.records import BerthSpec, Horizon, Project, Route
+from berthplan.model.records import BerthSpec, Horizon, Project, Route
 
 H = Horizon(start=2023, end=2030)
 

@@ -14,10 +14,10 @@ import pytest
 from click.testing import CliRunner, Result
 from test_compare import solve_to
 
+from berthplan.cli.planning import register
 from berthplan.errors import UsageError
-from berthplan.planner_cli import register
-from berthplan.plot import FIGURES, plot_plan
-from berthplan.report import PLAN_FIGURES, SIDE_FIGURES, write_report
+from berthplan.viz.figures import FIGURES, plot_plan
+from berthplan.viz.report import PLAN_FIGURES, SIDE_FIGURES, write_report
 
 PNG = b"\x89PNG\r\n\x1a\n"
 IMG = '<img src="data:image/png;base64,'

@@ -22,9 +22,9 @@ from click.testing import CliRunner, Result
 import berthplan
 from berthplan.cli import main
 from berthplan.errors import UsageError
-from berthplan.instance import Instance
-from berthplan.io import load, loads
-from berthplan.scenario import Scenario, apply, overridden, parse_set, set_path
+from berthplan.model.instance import Instance
+from berthplan.model.io import load, loads
+from berthplan.model.scenario import Scenario, apply, overridden, parse_set, set_path
 
 EXAMPLE = Path(__file__).parent.parent / "instances" / "example.yaml"
 

@@ -21,9 +21,10 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from berthplan import sweep
-from berthplan.io import load
-from berthplan.sweep import Options, Outcome, SweepReport, Task, run_sweep
+from berthplan.analysis import sweep
+from berthplan.analysis.sweep import Options, Outcome, SweepReport, Task, run_sweep
+from berthplan.cli import studies
+from berthplan.model.io import load
 
 EXAMPLE = Path(__file__).parent.parent / "instances" / "example.yaml"
 YEARS = [2023, 2026]  # the example's target years
@@ -223,7 +224,7 @@ def test_an_interrupted_sweep_is_completed(copy: Path, scenario_dir: Path) -> No
 def test_a_killed_sweep_completes_when_run_again(scenario_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "sweep"
     code = (
-        "import sys; from berthplan.sweep import Options, run_sweep; "
+        "import sys; from berthplan.analysis.sweep import Options, run_sweep; "
         "run_sweep(sys.argv[1], sys.argv[2], sys.argv[3], Options(workers=1))"
     )
     args = [sys.executable, "-c", code, str(EXAMPLE), str(scenario_dir), str(out)]
@@ -285,7 +286,7 @@ def test_scenario_files_from_a_glob_sorted_by_name(tmp_path: Path) -> None:
 @pytest.fixture
 def cli() -> click.Group:
     group = click.Group("berthplan")
-    sweep.register(group)
+    studies.register(group)
     return group
 
 

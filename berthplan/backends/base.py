@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from berthplan.sparse import Arrays
+from berthplan.backends.arrays import Arrays
 
 
 class Status(StrEnum):

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from berthplan.backends.arrays import Arrays
 from berthplan.backends.base import (
     Capabilities,
     Options,
@@ -43,7 +44,6 @@ from berthplan.backends.base import (
 )
 from berthplan.backends.ortools import ortools_version
 from berthplan.errors import UsageError
-from berthplan.sparse import Arrays
 
 Floats = NDArray[np.float64]
 LIMIT = 2.0**53

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from berthplan.backends.arrays import Arrays
 from berthplan.backends.base import (
     Capabilities,
     Options,
@@ -17,7 +18,6 @@ from berthplan.backends.base import (
     relative_gap,
 )
 from berthplan.errors import UsageError
-from berthplan.sparse import Arrays
 
 
 @cache

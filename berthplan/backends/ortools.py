@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from berthplan.backends.arrays import Arrays
 from berthplan.backends.base import (
     Capabilities,
     Options,
@@ -32,7 +33,6 @@ from berthplan.backends.base import (
     relative_gap,
 )
 from berthplan.errors import UsageError
-from berthplan.sparse import Arrays
 
 SOLVER_IDS = ("SCIP", "CBC", "HIGHS")
 _FORBIDDEN = re.compile(r"[\s+\-*/<>=:\\^]")

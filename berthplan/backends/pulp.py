@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from berthplan.backends.arrays import Arrays
 from berthplan.backends.base import (
     Capabilities,
     Options,
@@ -24,7 +25,6 @@ from berthplan.backends.base import (
     relative_gap,
 )
 from berthplan.errors import UsageError
-from berthplan.sparse import Arrays
 
 
 @contextmanager

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from berthplan.backends.arrays import Arrays
 from berthplan.backends.base import (
     Capabilities,
     Options,
@@ -22,7 +23,6 @@ from berthplan.backends.base import (
     relative_gap,
 )
 from berthplan.errors import UsageError
-from berthplan.sparse import Arrays
 
 # scipy.optimize.milp's options besides the common ones; anything else is refused.
 _EXTRA = {"presolve", "node_limit"}

@@ -9,7 +9,7 @@ from berthplan.checker.decisions import Decisions
 from berthplan.checker.facts import Facts
 from berthplan.checker.report import Violation, close
 from berthplan.checker.tables import PlanTables, to_float, to_int
-from berthplan.instance import Instance
+from berthplan.model.instance import Instance
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from berthplan.checker.rules_results import (
 from berthplan.checker.rules_routes import depth, route_rows, route_windows
 from berthplan.checker.rules_volumes import capacity
 from berthplan.checker.tables import json_number, read_plan
-from berthplan.instance import Instance
+from berthplan.model.instance import Instance
 
 Rule = Callable[[Context], list[Violation]]
 

@@ -8,7 +8,7 @@ cost and the penalty on volume offered by existing routes included).
 from __future__ import annotations
 
 from berthplan.checker.facts import NON_CONTAINER, Facts, YearCost
-from berthplan.records import TEN_THOUSAND_TON, Target
+from berthplan.model.records import TEN_THOUSAND_TON, Target
 
 BREAKDOWN = ("capex", "opex", "route_cost", "unserved_teu", "unserved_tons", "shortfall")
 """The keys of ``solve.json``'s ``breakdown``: discounted money."""

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from berthplan.checker.tables import PlanTables, Row, to_float, to_int
-from berthplan.instance import Instance
-from berthplan.records import CARGO_CLASSES
+from berthplan.model.instance import Instance
+from berthplan.model.records import CARGO_CLASSES
 
 Key = tuple[int, str, str]
 """A capacity.csv key: (year, area, cargo)."""

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from berthplan.checker.decisions import Key
-from berthplan.instance import Instance, interpolate, spend_by_year
-from berthplan.records import Call, Project, Route
+from berthplan.model.instance import Instance, interpolate, spend_by_year
+from berthplan.model.records import Call, Project, Route
 
 NON_CONTAINER = ("dry_bulk", "liquid_bulk", "lng", "grain", "general", "ro_ro")
 

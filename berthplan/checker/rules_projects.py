@@ -7,7 +7,7 @@ from collections import Counter
 from berthplan.checker.context import Context, integer, number, text
 from berthplan.checker.report import Violation, at_most, show
 from berthplan.checker.tables import Row, to_bool, to_int
-from berthplan.records import Project
+from berthplan.model.records import Project
 
 
 def _cover(rows: list[Row], column: str, known: list[str], table: str) -> list[Violation]:

@@ -8,7 +8,7 @@ from berthplan.checker import costs
 from berthplan.checker.context import Context, empty_or_zero, integer, number, text
 from berthplan.checker.report import Violation, at_most, close, show
 from berthplan.checker.tables import Row, json_number, to_float, to_int
-from berthplan.records import Target
+from berthplan.model.records import Target
 
 KPI_COLUMNS = (
     "cargo_tons",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from berthplan.checker.context import Context, integer, number, text
 from berthplan.checker.report import Violation, show
 from berthplan.checker.tables import Row
-from berthplan.records import Route
+from berthplan.model.records import Route
 
 DEPTH_TOL = 1e-9
 """Depths are the instance's own numbers, compared almost exactly (metres)."""

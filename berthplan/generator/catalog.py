@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from berthplan.generator import calibration as cal
 from berthplan.generator.draft import AreaInfo, Draft, Rec, step, whole
 from berthplan.generator.network import container_capacity
-from berthplan.instance import start_window
-from berthplan.records import Horizon, Project
+from berthplan.model.instance import start_window
+from berthplan.model.records import Horizon, Project
 
 ROMAN = ("", "", " phase II", " phase III", " phase IV")
 

@@ -3,7 +3,7 @@
 The reference schedule is a plan the generator builds itself, respecting every structural
 constraint of the model (start windows, requires, groups, depth); the targets and budgets are
 then set from that schedule's own KPIs and capex, as computed by
-:class:`~berthplan.outcome.Outcome`, so the schedule is feasible and the instance with it.
+:class:`~berthplan.results.outcome.Outcome`, so the schedule is feasible and the instance with it.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import numpy as np
 
 from berthplan.generator import calibration as cal
 from berthplan.generator.draft import Draft, Rec, whole
-from berthplan.instance import Instance
-from berthplan.outcome import Decisions, Outcome
-from berthplan.records import CARGO_CLASSES, Project
-from berthplan.sets import CONTAINER, FloatArray, Sets
+from berthplan.model.instance import Instance
+from berthplan.model.records import CARGO_CLASSES, Project
+from berthplan.model.sets import CONTAINER, FloatArray, Sets
+from berthplan.results.outcome import Decisions, Outcome
 
 
 def build_demand(d: Draft) -> None:

@@ -1,0 +1,55 @@
+"""The ``berthplan`` command line.
+
+Exit codes: 0 plan found (or valid), 1 ``check`` found violations, 2 bad input or usage,
+3 infeasible, 4 solver error or no solution within the limits. Heavy modules (pandas, solvers)
+are imported inside the commands, so ``berthplan --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from berthplan import __version__
+from berthplan.cli.util import EXIT_INPUT, EXIT_OK, fail, user_errors
+
+__all__ = ["EXIT_INPUT", "EXIT_OK", "fail", "main", "user_errors"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="berthplan")
+def main() -> None:
+    """Plan port capacity: berth construction and liner routes at least discounted cost."""
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@user_errors
+def validate(file: str) -> None:
+    """Check an instance FILE and summarize it (exit 2 with every error if invalid)."""
+    from berthplan.model.io import load
+    from berthplan.model.summary import summarize
+
+    inst = load(file)
+    click.echo(summarize(inst))
+    click.echo(f"{file}: valid")
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of instance files (units and meanings included)."""
+    from berthplan.model.instance import Instance
+
+    click.echo(json.dumps(Instance.model_json_schema(), indent=2, sort_keys=True))
+
+
+def _register() -> None:
+    # One module per command family; each imports only click (and light modules) at start-up.
+    from berthplan.cli import check, generate, planning, solving, studies
+
+    for family in (solving, check, planning, studies, generate):
+        family.register(main)
+
+
+_register()

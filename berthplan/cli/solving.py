@@ -1,0 +1,191 @@
+"""The solving commands, registered on the ``berthplan`` group."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from berthplan.cli.util import EXIT_INFEASIBLE, EXIT_SOLVER, fail, user_errors
+
+if TYPE_CHECKING:
+    from berthplan.results.plan import Plan
+
+_UNITS = {
+    "cargo_tons": ("Mt", 1e-6),
+    "container_teu": ("M TEU", 1e-6),
+    "berths_10k": ("", 1.0),
+    "new_routes": ("", 1.0),
+}
+
+
+def format_summary(plan: Plan, elapsed: float) -> str:
+    """Per year the KPIs against the targets, then cost, status, gap and time."""
+    from berthplan.model.records import METRICS, Target
+
+    inst = plan.instance
+    kpis = plan.tables["kpis"]
+    targets: dict[tuple[int, str], Target] = {
+        (t.year, t.metric): t for t in inst.targets if t.port is None
+    }
+    head = ["year"] + [f"{m}{' (' + _UNITS[m][0] + ')' if _UNITS[m][0] else ''}" for m in METRICS]
+    rows = [head]
+    for r in kpis.to_dict("records"):
+        year = int(r["year"])
+        if not inst.horizon.start <= year <= inst.horizon.end:
+            continue
+        cells = [str(year)]
+        for m in METRICS:
+            scale = _UNITS[m][1]
+            value = float(r[m]) * scale
+            cell = f"{value:,.2f}" if scale != 1 else f"{value:,.0f}"
+            t = targets.get((year, m))
+            if t is not None:
+                goal = t.value * scale
+                mark = "" if float(r[m]) >= t.value * (1 - 1e-9) else " SHORT"
+                cell += f" / {goal:,.2f}{mark}" if scale != 1 else f" / {goal:,.0f}{mark}"
+            cells.append(cell)
+        rows.append(cells)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+    lines = ["  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    info = plan.info
+    gap = "n/a" if info.gap is None else f"{100 * info.gap:.4f}%"
+    lines.append("(KPI / province target)")
+    lines.append(
+        f"total discounted cost: {plan.objective:,.3f} {inst.money_unit} ({inst.price_year} prices)"
+    )
+    lines.append(
+        f"status: {plan.status}   gap: {gap}   solver: {info.backend}   time: {elapsed:.2f} s"
+    )
+    return "\n".join(lines)
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--out", "out", required=True, type=click.Path(file_okay=False), help="Plan folder to write."
+)
+@click.option("--solver", default="highs", show_default=True, help="Backend name.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="Seconds.")
+@click.option(
+    "--gap", type=click.FloatRange(min=0), help="Relative MIP gap (default 0: proven optimum)."
+)
+@click.option("--threads", type=click.IntRange(min=1), help="Solver threads.")
+@click.option("--scenario", type=click.Path(dir_okay=False), help="Scenario file (YAML) to apply.")
+@click.option(
+    "--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override one value (repeatable)."
+)
+@click.option("--quiet", is_flag=True, help="Print only the status line.")
+@user_errors
+def solve(
+    file: str,
+    out: str,
+    solver: str,
+    time_limit: float | None,
+    gap: float | None,
+    threads: int | None,
+    scenario: str | None,
+    sets: tuple[str, ...],
+    quiet: bool,
+) -> None:
+    """Solve an instance FILE and write the plan tables to --out."""
+    import time
+
+    from berthplan.model.io import load
+    from berthplan.model.scenario import overridden
+    from berthplan.optimization.solve import InfeasibleError, SolveError
+    from berthplan.optimization.solve import solve as run
+
+    t0 = time.perf_counter()
+    base = load(file)
+    inst, overrides = overridden(base, scenario, sets)
+    try:
+        plan = run(inst, solver, time_limit=time_limit, gap=gap, threads=threads)
+    except InfeasibleError as e:
+        fail(f"{file}: infeasible\n{e}", EXIT_INFEASIBLE)
+    except SolveError as e:
+        fail(f"{file}: {e}", EXIT_SOLVER)
+    plan.info.instance_file = str(Path(file))
+    plan.info.base_hash = base.canonical_hash()
+    plan.info.overrides = overrides
+    plan.write(out)
+    elapsed = time.perf_counter() - t0
+    click.echo(
+        f"{inst.name}: {plan.status}, total discounted cost {plan.objective:,.3f} {inst.money_unit}"
+        if quiet
+        else format_summary(plan, elapsed)
+    )
+    if plan.status == "infeasible":
+        click.echo(_shortfall_report(plan), err=True)
+        click.echo(f"closest plan written to {out}", err=True)
+        sys.exit(EXIT_INFEASIBLE)
+    click.echo(f"plan written to {out}")
+
+
+def _shortfall_report(plan: Plan) -> str:
+    t = plan.tables["targets"]
+    short = t[(t["shortfall"] > 0) & t["hard"]]
+    lines = ["infeasible: the hard targets cannot all be met; the closest plan falls short of:"]
+    for r in short.to_dict("records"):
+        scope = r["port"] if isinstance(r["port"], str) else "province"
+        lines.append(
+            f"  {r['metric']} ({scope}) in {r['year']}: target {_num(r['target'])}, "
+            f"reachable {_num(r['achieved'])}, short by {_num(r['shortfall'])}"
+        )
+    return "\n".join(lines)
+
+
+def _num(v: float) -> str:
+    text = f"{v:,.3f}".rstrip("0").rstrip(".")
+    return text if text not in ("", "-0") else "0"
+
+
+@click.command()
+def solvers() -> None:
+    """List every known backend: available or why not, version, capabilities."""
+    from dataclasses import asdict
+
+    from berthplan.backends import factory, names
+
+    rows = [["name", "available", "version", "capabilities", "note"]]
+    for name in names(discover=True):
+        try:
+            backend = factory(name)()
+        except ImportError as e:
+            rows.append([name, "no", "", "", f"adapter not importable ({e})"])
+            continue
+        ok, why = backend.available()
+        caps = ", ".join(k for k, v in asdict(backend.capabilities).items() if v)
+        rows.append([name, "yes" if ok else "no", backend.version() if ok else "", caps, why])
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for r in rows:
+        click.echo(
+            "  ".join(c.ljust(w) for c, w in zip(r[:4], widths, strict=True))
+            + ("  " + r[4] if r[4] else "")
+        )
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--format", "fmt", type=click.Choice(["mps", "lp"]), required=True, help="File format."
+)
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="File to write.")
+@user_errors
+def export(file: str, fmt: str, out: str) -> None:
+    """Write the MILP of FILE as MPS or LP, with readable row and column names."""
+    from berthplan.model.io import load
+    from berthplan.optimization.export import write_model
+
+    arrays = write_model(load(file), out, fmt)
+    click.echo(
+        f"{out}: {len(arrays.c)} columns ({int(arrays.integer.sum())} binary), {arrays.A.shape[0]} rows, objective offset {arrays.offset:.6f}"
+    )
+
+
+def register(group: click.Group) -> None:
+    """Add the solving commands to ``group``."""
+    for command in (solve, solvers, export):
+        group.add_command(command)

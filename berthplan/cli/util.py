@@ -1,0 +1,54 @@
+"""Exit codes and error handling shared by every command."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from berthplan.errors import (
+    EXIT_INFEASIBLE,
+    EXIT_INPUT,
+    EXIT_OK,
+    EXIT_SOLVER,
+    EXIT_VIOLATIONS,
+    InstanceError,
+    UsageError,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+__all__ = [
+    "EXIT_INFEASIBLE",
+    "EXIT_INPUT",
+    "EXIT_OK",
+    "EXIT_SOLVER",
+    "EXIT_VIOLATIONS",
+    "fail",
+    "user_errors",
+]
+
+
+def fail(message: str, code: int = EXIT_INPUT) -> NoReturn:
+    """Print ``message`` to stderr and exit with ``code``."""
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+def user_errors(fn: F) -> F:
+    """Turn the errors a user can fix into messages and exit code 2, never a traceback."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except InstanceError as e:
+            n = len(e.issues)
+            fail(f"{e.render()}\n{n} error{'s' if n != 1 else ''} in {e.source}")
+        except UsageError as e:
+            fail(f"error: {e}")
+
+    return wrapper  # type: ignore[return-value]

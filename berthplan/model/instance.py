@@ -1,0 +1,170 @@
+"""The validated instance: the whole file as one immutable pydantic model.
+
+Besides the fields, :class:`Instance` resolves the conventions of the format that every layer
+needs the same way (stage defaults for start windows, opening windows, interpolated demand,
+discount factors), so that the formulation, the results layer and the independent checker all
+read one definition of them. It imports no solver.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from functools import cached_property
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from berthplan.model.records import (
+    MODEL_CONFIG,
+    Area,
+    Berth,
+    Budget,
+    CargoClass,
+    Demand,
+    Horizon,
+    Penalties,
+    Port,
+    Project,
+    Route,
+    Target,
+    Year,
+)
+
+SCHEMA_VERSION = 1
+
+
+class Instance(BaseModel):
+    """A planning instance (see ``shared/example-instance.yaml`` for the format by example)."""
+
+    model_config = MODEL_CONFIG
+
+    schema_version: Literal[1] = Field(1, description="Version of the instance format.")
+    name: str = Field(description="Instance name, used in outputs.", min_length=1)
+    description: str = Field("", description="Free text.")
+    horizon: Horizon = Field(description="Planning years.")
+    discount_rate: Annotated[float, Field(ge=0, lt=1)] = Field(
+        description="Real discount rate: costs of year y weigh (1 + rate) ** -(y - horizon.start).",
+        json_schema_extra={"unit": "1/yr"},
+    )
+    price_year: Year = Field(description="Year of the prices money is given in.")
+    money_unit: str = Field("CNY million", description="Unit of every money amount.")
+    tons_per_teu: Annotated[float, Field(ge=0)] = Field(
+        10.0,
+        description="Tonnes a served TEU adds to cargo_tons.",
+        json_schema_extra={"unit": "t/TEU"},
+    )
+    max_utilization: dict[CargoClass, Annotated[float, Field(gt=0)]] = Field(
+        default_factory=dict,
+        description="Throughput / design capacity allowed per class; omitted classes 1.0.",
+    )
+    penalties: Penalties = Field(default_factory=Penalties, description="Unserved-volume prices.")
+    ports: list[Port] = Field(description="Ports and their areas.", min_length=1)
+    berths: list[Berth] = Field(default_factory=list, description="Existing berths.")
+    projects: list[Project] = Field(default_factory=list, description="Construction projects.")
+    routes: list[Route] = Field(default_factory=list, description="Container liner routes.")
+    demand: list[Demand] = Field(default_factory=list, description="Demand ceilings.")
+    targets: list[Target] = Field(default_factory=list, description="Yearly KPI targets.")
+    budget: list[Budget] = Field(default_factory=list, description="Yearly capex ceilings.")
+
+    # -- lookups ---------------------------------------------------------------------------
+    @cached_property
+    def area_by_id(self) -> dict[str, Area]:
+        return {a.id: a for p in self.ports for a in p.areas}
+
+    @cached_property
+    def port_of_area(self) -> dict[str, str]:
+        return {a.id: p.id for p in self.ports for a in p.areas}
+
+    @cached_property
+    def project_by_id(self) -> dict[str, Project]:
+        return {p.id: p for p in self.projects}
+
+    @property
+    def years(self) -> range:
+        return self.horizon.years
+
+    # -- conventions -------------------------------------------------------------------------
+    def utilization(self, cargo: str) -> float:
+        """Allowed throughput per unit of design capacity (default 1.0)."""
+        return float(self.max_utilization.get(cargo, 1.0))  # type: ignore[call-overload]
+
+    def discount(self, year: int) -> float:
+        """Discount factor of costs in ``year`` (1 at the horizon start)."""
+        return float((1.0 + self.discount_rate) ** -(year - self.horizon.start))
+
+    def start_window(self, project: Project) -> tuple[int, int]:
+        """First and last allowed start year of a project (see :func:`start_window`)."""
+        return start_window(self.horizon, project)
+
+    def open_window(self, route: Route) -> tuple[int, int]:
+        """First and last year a candidate route may open (see :func:`open_window`)."""
+        return open_window(self.horizon, route)
+
+    def demand_series(self) -> dict[tuple[str, str, str], list[tuple[int, float]]]:
+        """Demand points keyed by (scope kind 'port'|'area', scope id, cargo), sorted by year."""
+        series: dict[tuple[str, str, str], list[tuple[int, float]]] = {}
+        for d in self.demand:
+            key = (
+                ("port", d.port, d.cargo) if d.port is not None else ("area", str(d.area), d.cargo)
+            )
+            series.setdefault(key, []).append((d.year, d.value))
+        return {k: sorted(v) for k, v in sorted(series.items())}
+
+    def target_years(self) -> list[int]:
+        return sorted({t.year for t in self.targets})
+
+    def canonical_hash(self) -> str:
+        """SHA-256 of the instance's canonical JSON: sorted keys, fields at their default left out.
+
+        Leaving defaults out makes a field spelled at its default hash like one omitted, and
+        keeps hashes stable when a later version adds a field with a default.
+        """
+        data = self.model_dump(mode="json", exclude_defaults=True)
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def interpolate(points: Iterable[tuple[int, float]], year: int) -> float:
+    """Linear interpolation between (year, value) points; flat outside them."""
+    xs, ys = zip(*sorted(points), strict=True)
+    return float(np.interp(year, xs, ys))
+
+
+def start_window(horizon: Horizon, project: Project) -> tuple[int, int]:
+    """First and last allowed start year, with the stage defaults applied.
+
+    ongoing: ``start`` only. new: from ``earliest_start`` (default horizon start) to
+    ``latest_start`` (default: that earliest start). preliminary: not before ``ready_year``
+    (default horizon start + 1), to ``latest_start`` (default horizon end). candidate: the whole
+    horizon unless narrowed. ``ready_year`` on any non-ongoing stage also bounds the start.
+    """
+    y0, y1 = horizon.start, horizon.end
+    if project.stage == "ongoing":
+        s = project.start if project.start is not None else y0
+        return s, s
+    lo = project.earliest_start if project.earliest_start is not None else y0
+    ready = project.ready_year
+    if ready is None and project.stage == "preliminary":
+        ready = y0 + 1
+    if ready is not None:
+        lo = max(lo, ready)
+    if project.latest_start is not None:
+        hi = project.latest_start
+    else:
+        hi = lo if project.stage == "new" else y1
+    return lo, hi
+
+
+def open_window(horizon: Horizon, route: Route) -> tuple[int, int]:
+    """First and last opening year of a candidate route (default: the whole horizon)."""
+    lo = route.earliest_open if route.earliest_open is not None else horizon.start
+    hi = route.latest_open if route.latest_open is not None else horizon.end
+    return lo, hi
+
+
+def spend_by_year(project: Project, start: int) -> dict[int, float]:
+    """Capex spent in each calendar year when the project starts in ``start``."""
+    return {start + k: project.capex * share for k, share in enumerate(project.spend_profile())}

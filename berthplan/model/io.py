@@ -1,0 +1,259 @@
+"""Reading instance files: YAML or JSON, safely, with the line of every value kept.
+
+Errors come back as one :class:`~berthplan.errors.InstanceError` listing every problem as
+``FILE:LINE: projects[ID].field: message``: syntax errors, field errors from pydantic and the
+cross-record errors of :mod:`berthplan.model.validate`, all from one read.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from pathlib import Path as FsPath
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from berthplan.errors import InstanceError, Issue, Path
+from berthplan.model import records as rec
+from berthplan.model.instance import Instance
+from berthplan.model.validate import cross_check, records_from_raw
+
+# Which record type a list or mapping field holds, to name the allowed fields of a typo.
+_OWNER: dict[str, type[BaseModel]] = {
+    "horizon": rec.Horizon,
+    "penalties": rec.Penalties,
+    "ports": rec.Port,
+    "areas": rec.Area,
+    "berths": rec.Berth,
+    "projects": rec.Project,
+    "adds": rec.BerthSpec,
+    "routes": rec.Route,
+    "calls": rec.Call,
+    "demand": rec.Demand,
+    "targets": rec.Target,
+    "budget": rec.Budget,
+}
+
+
+class Document:
+    """A parsed instance file: the raw data and the line of every value in it."""
+
+    def __init__(self, source: str, data: Any, lines: dict[Path, int]) -> None:
+        self.source = source
+        self.data = data
+        self.lines = lines
+
+    def line(self, path: Path) -> int:
+        """Line of the value at ``path``, or of its nearest ancestor present in the file."""
+        for n in range(len(path), -1, -1):
+            if path[:n] in self.lines:
+                return self.lines[path[:n]]
+        return 0
+
+    def location(self, path: Path) -> str:
+        """``projects[ID].field`` for a path into the raw data (ids where items have one)."""
+        out = ""
+        node: Any = self.data
+        for part in path:
+            if isinstance(part, int):
+                item = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
+                ident = item.get("id") if isinstance(item, dict) else None
+                out += f"[{ident}]" if isinstance(ident, str | int) and ident != "" else f"[{part}]"
+                node = item
+            else:
+                out += f".{part}" if out else str(part)
+                node = node.get(part) if isinstance(node, dict) else None
+        return out
+
+    def issue(self, path: Path, message: str) -> Issue:
+        return Issue(self.line(path), self.location(path), message)
+
+
+class _AliasError(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
+def _walk(
+    node: yaml.Node,
+    path: Path,
+    lines: dict[Path, int],
+    dups: list[tuple[Path, int]],
+    seen: set[int],
+) -> None:
+    # A node met twice is an alias: rejected, which also stops recursive and exploding aliases.
+    if id(node) in seen:
+        raise _AliasError(node.start_mark.line + 1)
+    seen.add(id(node))
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        keys: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in keys:
+                dups.append(((*path, key), key_node.start_mark.line + 1))
+            keys.add(key)
+            _walk(value_node, (*path, key), lines, dups, seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, child in enumerate(node.value):
+            _walk(child, (*path, i), lines, dups, seen)
+
+
+def _compose(text: str) -> yaml.Node | None:
+    loader = yaml.SafeLoader(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
+def _construct(node: yaml.Node) -> Any:
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _syntax_error(source: str, e: yaml.MarkedYAMLError) -> InstanceError:
+    mark = e.problem_mark or e.context_mark
+    line = mark.line + 1 if mark is not None else 0
+    return InstanceError(source, [Issue(line, "", f"YAML syntax error: {e.problem}")])
+
+
+def parse_text(text: str, source: str, *, as_json: bool = False) -> Document:
+    """Parse YAML (or strict JSON) text into a :class:`Document`; syntax errors are located."""
+    node: yaml.Node | None = None
+    if as_json:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise InstanceError(
+                source, [Issue(e.lineno, "", f"JSON syntax error: {e.msg}")]
+            ) from None
+        try:  # JSON is YAML flow style: compose it again only to learn the lines
+            node = _compose(text.replace("\t", " "))  # raw tabs are only white space in JSON
+        except yaml.YAMLError:
+            node = None
+    else:
+        try:
+            node = _compose(text)
+        except yaml.MarkedYAMLError as e:
+            raise _syntax_error(source, e) from None
+        except yaml.YAMLError as e:
+            raise InstanceError(source, [Issue(0, "", f"YAML error: {e}")]) from None
+    lines: dict[Path, int] = {}
+    dups: list[tuple[Path, int]] = []
+    if node is not None:
+        try:
+            _walk(node, (), lines, dups, set())
+        except _AliasError as e:
+            raise InstanceError(
+                source,
+                [Issue(e.line, "", "YAML aliases (*name) are not supported in instance files")],
+            ) from None
+        if not as_json:
+            try:
+                data = _construct(node)
+            except yaml.MarkedYAMLError as e:
+                raise _syntax_error(source, e) from None
+    elif not as_json:
+        raise InstanceError(
+            source, [Issue(1, "", "empty file: an instance file must be a mapping of fields")]
+        )
+    if not isinstance(data, dict):
+        raise InstanceError(source, [Issue(1, "", "an instance file must be a mapping of fields")])
+    doc = Document(source, data, lines)
+    if dups:
+        issues = [Issue(ln, doc.location(p), "duplicate key") for p, ln in dups]
+        raise InstanceError(source, issues)
+    return doc
+
+
+def read_document(path: str | FsPath) -> Document:
+    """Read an instance file (``.json`` strictly as JSON, anything else as YAML)."""
+    p = FsPath(path)
+    source = str(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InstanceError(source, [Issue(0, "", "no such file")]) from None
+    except IsADirectoryError:
+        raise InstanceError(
+            source, [Issue(0, "", "is a directory, not an instance file")]
+        ) from None
+    except UnicodeDecodeError as e:
+        raise InstanceError(source, [Issue(0, "", f"not UTF-8 text ({e.reason})")]) from None
+    except OSError as e:
+        raise InstanceError(source, [Issue(0, "", f"cannot read: {e.strerror or e}")]) from None
+    return parse_text(text, source, as_json=p.suffix.lower() == ".json")
+
+
+def _message(err: Any, loc: Path) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        owner = next(
+            (_OWNER[p] for p in reversed(loc[:-1]) if isinstance(p, str) and p in _OWNER), Instance
+        )
+        close = difflib.get_close_matches(key, list(owner.model_fields), n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        return f"unknown field '{key}'{hint}"
+    if kind == "missing":
+        return "missing required field"
+    msg = str(err["msg"])
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    return msg[0].lower() + msg[1:] if msg else msg
+
+
+def field_issues(doc: Document, error: ValidationError) -> list[Issue]:
+    """Pydantic's field errors as located issues."""
+    out = []
+    for err in error.errors():
+        loc = tuple(p for p in err["loc"] if isinstance(p, int) or not str(p).startswith("["))
+        out.append(doc.issue(loc, _message(err, loc)))
+    return out
+
+
+def instance_from_document(doc: Document) -> Instance:
+    """Validate a parsed document: field errors and cross-record errors, all at once."""
+    issues: list[Issue] = []
+    instance: Instance | None = None
+    try:
+        instance = Instance.model_validate(doc.data)
+    except ValidationError as e:
+        issues.extend(field_issues(doc, e))
+    recs = records_from_raw(doc.data) if instance is None else None
+    for path, message in cross_check(instance if instance is not None else recs):
+        issues.append(doc.issue(path, message))
+    if issues or instance is None:
+        raise InstanceError(doc.source, issues)
+    return instance
+
+
+def load(path: str | FsPath) -> Instance:
+    """Load and validate an instance file (YAML or JSON).
+
+    Raises
+    ------
+    InstanceError
+        With every problem found, each located as ``FILE:LINE: record.field``.
+    """
+    return instance_from_document(read_document(path))
+
+
+def loads(text: str, source: str = "<string>", *, as_json: bool = False) -> Instance:
+    """Validate an instance given as YAML or JSON text."""
+    return instance_from_document(parse_text(text, source, as_json=as_json))
+
+
+def validate_instance(instance: Instance, source: str = "<instance>") -> Instance:
+    """Run the cross-record checks on an instance built in Python (field checks already ran)."""
+    doc = Document(source, instance.model_dump(mode="json"), {})
+    issues = [doc.issue(p, m) for p, m in cross_check(instance)]
+    if issues:
+        raise InstanceError(source, issues)
+    return instance

@@ -1,0 +1,249 @@
+"""Index sets and parameter arrays of an instance, computed once, vectorized.
+
+This is the bridge from the data model to the formulation: the columns of the start and
+opening variables, and sparse maps from them to the quantities the constraints need (in
+service, completed, spend, offered TEU). Volumes here are in the file's units; the
+formulation scales them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from berthplan.model.instance import Instance, interpolate
+from berthplan.model.records import CARGO_CLASSES, TEN_THOUSAND_TON, Project, Route
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+CONTAINER = CARGO_CLASSES.index("container")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A demand scope: a port or an area, one non-container class, its ceiling per year."""
+
+    kind: str
+    id: str
+    cargo: int
+    areas: IntArray
+    ceiling: FloatArray
+
+
+class Sets:
+    """Index sets and parameters of one instance."""
+
+    def __init__(self, inst: Instance) -> None:
+        self.inst = inst
+        self.y0, self.y1 = inst.horizon.start, inst.horizon.end
+        self.years = np.arange(self.y0, self.y1 + 1, dtype=np.int64)
+        self.ny = len(self.years)
+        self.ports = [p.id for p in inst.ports]
+        self.areas = [a.id for p in inst.ports for a in p.areas]
+        self.area_index = {a: i for i, a in enumerate(self.areas)}
+        port_index = {p: i for i, p in enumerate(self.ports)}
+        self.area_port = np.array(
+            [port_index[inst.port_of_area[a]] for a in self.areas], dtype=np.int64
+        )
+        self.depth = np.array([inst.area_by_id[a].depth_m for a in self.areas])
+        self.projects: list[Project] = list(inst.projects)
+        self.candidates: list[Route] = [r for r in inst.routes if r.status == "candidate"]
+        self.existing: list[Route] = [r for r in inst.routes if r.status == "existing"]
+        self.util = np.array([inst.utilization(c) for c in CARGO_CLASSES])
+        self.discount = np.array([inst.discount(int(y)) for y in self.years])
+
+    # -- projects ---------------------------------------------------------------------------
+    @cached_property
+    def p_area(self) -> IntArray:
+        return np.array([self.area_index[p.area] for p in self.projects], dtype=np.int64)
+
+    @cached_property
+    def duration(self) -> IntArray:
+        return np.array([p.duration for p in self.projects], dtype=np.int64)
+
+    @cached_property
+    def committed(self) -> NDArray[np.bool_]:
+        return np.array([p.committed for p in self.projects], dtype=bool)
+
+    @cached_property
+    def b10(self) -> FloatArray:
+        return np.array([p.berths_10k() for p in self.projects], dtype=float)
+
+    @cached_property
+    def p_cap(self) -> FloatArray:
+        """Capacity each project adds, per cargo class (nJ x nC)."""
+        cap = np.zeros((len(self.projects), len(CARGO_CLASSES)))
+        for j, p in enumerate(self.projects):
+            for b in p.adds:
+                cap[j, CARGO_CLASSES.index(b.cargo)] += b.count * b.capacity
+        return cap
+
+    @cached_property
+    def cap0(self) -> FloatArray:
+        """Existing capacity per area and cargo class (nA x nC)."""
+        cap = np.zeros((len(self.areas), len(CARGO_CLASSES)))
+        for b in self.inst.berths:
+            cap[self.area_index[b.area], CARGO_CLASSES.index(b.cargo)] += b.count * b.capacity
+        return cap
+
+    def berths10_existing(self, port: str | None = None) -> int:
+        return sum(
+            b.count
+            for b in self.inst.berths
+            if b.dwt >= TEN_THOUSAND_TON
+            and (port is None or self.inst.port_of_area[b.area] == port)
+        )
+
+    # -- start columns x[j, s] ----------------------------------------------------------------
+    @cached_property
+    def x_cols(self) -> tuple[IntArray, IntArray]:
+        """(project index, start year) of every start variable, project-major."""
+        js, ss = [], []
+        for j, p in enumerate(self.projects):
+            lo, hi = self.inst.start_window(p)
+            for s in range(lo, hi + 1):
+                js.append(j)
+                ss.append(s)
+        return np.array(js, dtype=np.int64), np.array(ss, dtype=np.int64)
+
+    def x_of(self, j: int) -> IntArray:
+        """The start columns of project ``j`` (contiguous: the columns are project-major)."""
+        lo, hi = self._x_bounds
+        return np.arange(lo[j], hi[j], dtype=np.int64)
+
+    @cached_property
+    def _x_bounds(self) -> tuple[IntArray, IntArray]:
+        xj, _ = self.x_cols
+        js = np.arange(len(self.projects))
+        return np.searchsorted(xj, js, "left"), np.searchsorted(xj, js, "right")
+
+    def _year_map(self, first: IntArray) -> sp.csr_matrix:
+        """(nJ*nY x nX): 1 where column k's project is 'on' in year y, i.e. y >= first[k]."""
+        xj, _ = self.x_cols
+        on = self.years[None, :] >= first[:, None]
+        k, yi = np.nonzero(on)
+        rows = xj[k] * self.ny + yi
+        return sp.csr_matrix(
+            (np.ones(len(k)), (rows, k)), shape=(len(self.projects) * self.ny, len(xj))
+        )
+
+    @cached_property
+    def in_service(self) -> sp.csr_matrix:
+        """I[j, y] as a map from x: in service from start + duration."""
+        xj, xs = self.x_cols
+        return self._year_map(xs + self.duration[xj])
+
+    @cached_property
+    def completed(self) -> sp.csr_matrix:
+        """C[j, y] as a map from x: completed in start + duration - 1 or before."""
+        xj, xs = self.x_cols
+        return self._year_map(xs + self.duration[xj] - 1)
+
+    @cached_property
+    def spend(self) -> tuple[IntArray, IntArray, FloatArray]:
+        """Triplets (x column, calendar year, capex amount) of every construction year."""
+        _, xs = self.x_cols
+        ks, ys, amounts = [], [], []
+        for j, p in enumerate(self.projects):
+            prof = np.asarray(p.spend_profile()) * p.capex
+            cols = self.x_of(j)
+            for m, share in enumerate(prof):
+                ks.append(cols)
+                ys.append(xs[cols] + m)
+                amounts.append(np.full(len(cols), share))
+        if not ks:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+        return np.concatenate(ks), np.concatenate(ys), np.concatenate(amounts)
+
+    # -- routes -------------------------------------------------------------------------------
+    @cached_property
+    def z_cols(self) -> tuple[IntArray, IntArray]:
+        """(candidate index, opening year) of every opening variable, route-major."""
+        rs, ts = [], []
+        for r, route in enumerate(self.candidates):
+            lo, hi = self.inst.open_window(route)
+            for t in range(lo, hi + 1):
+                rs.append(r)
+                ts.append(t)
+        return np.array(rs, dtype=np.int64), np.array(ts, dtype=np.int64)
+
+    @cached_property
+    def offered0(self) -> FloatArray:
+        """TEU offered by existing routes per area and year (nA x nY)."""
+        out = np.zeros((len(self.areas), self.ny))
+        for route in self.existing:
+            for call in route.calls:
+                grow = (1.0 + call.growth) ** (self.years - self.y0)
+                out[self.area_index[call.area]] += route.count * call.teu * grow
+        return out
+
+    @cached_property
+    def offered_z(self) -> sp.csr_matrix:
+        """(nA*nY x nZ): TEU offered at (a, y) when candidate column k opens (vectorized)."""
+        zr, zt = self.z_cols
+        shape = (len(self.areas) * self.ny, len(zr))
+        calls = [
+            (r, self.area_index[c.area], route.count * c.teu, c.growth)
+            for r, route in enumerate(self.candidates)
+            for c in route.calls
+        ]
+        if not calls or not len(zr):
+            return sp.csr_matrix(shape)
+        c_route, c_area, c_teu, c_growth = (np.array(v) for v in zip(*calls, strict=True))
+        # every (opening column, call of its route) pair, then every year from the opening on
+        k, c = np.nonzero(zr[:, None] == c_route[None, :])
+        on = self.years[None, :] >= zt[k][:, None]
+        pair, yi = np.nonzero(on)
+        kk, cc = k[pair], c[pair]
+        vals = c_teu[cc] * (1.0 + c_growth[cc]) ** (self.years[yi] - zt[kk])
+        return sp.csr_matrix((vals, (c_area[cc] * self.ny + yi, kk)), shape=shape)
+
+    @cached_property
+    def open_map(self) -> sp.csr_matrix:
+        """(nR*nY x nZ): O[r, y] — 1 where column k's route is open in y (t <= y)."""
+        zr, zt = self.z_cols
+        on = self.years[None, :] >= zt[:, None]
+        k, yi = np.nonzero(on)
+        return sp.csr_matrix(
+            (np.ones(len(k)), (zr[k] * self.ny + yi, k)),
+            shape=(len(self.candidates) * self.ny, len(zr)),
+        )
+
+    @cached_property
+    def route_ports(self) -> list[set[int]]:
+        return [
+            {int(self.area_port[self.area_index[c.area]]) for c in r.calls} for r in self.candidates
+        ]
+
+    @cached_property
+    def called_areas(self) -> IntArray:
+        """Areas some route calls at (they get a served-TEU variable)."""
+        called = {self.area_index[c.area] for r in self.inst.routes for c in r.calls}
+        return np.array(sorted(called), dtype=np.int64)
+
+    # -- cargo ---------------------------------------------------------------------------------
+    @cached_property
+    def handled_pairs(self) -> list[tuple[int, int]]:
+        """(area, class) pairs, non-container, with existing or addable capacity."""
+        pairs = set(zip(*np.nonzero(self.cap0), strict=True))
+        for j, a in enumerate(self.p_area):
+            for c in np.nonzero(self.p_cap[j])[0]:
+                pairs.add((int(a), int(c)))
+        return sorted((int(a), int(c)) for a, c in pairs if c != CONTAINER)
+
+    @cached_property
+    def scopes(self) -> list[Scope]:
+        out = []
+        for (kind, ident, cargo), points in self.inst.demand_series().items():
+            if kind == "port":
+                p = self.ports.index(ident)
+                areas = np.nonzero(self.area_port == p)[0]
+            else:
+                areas = np.array([self.area_index[ident]], dtype=np.int64)
+            ceiling = np.array([interpolate(points, int(y)) for y in self.years])
+            out.append(Scope(kind, ident, CARGO_CLASSES.index(cargo), areas, ceiling))
+        return out

@@ -1,0 +1,159 @@
+"""From a validated instance to a :class:`~berthplan.results.plan.Plan`: build, solve, recompute."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from berthplan import backends
+from berthplan.backends import Backend, Options, Result, Status
+from berthplan.model.instance import Instance
+from berthplan.model.io import validate_instance
+from berthplan.optimization.formulation import Built, build
+from berthplan.optimization.infeasibility import (
+    Conflict,
+    PhaseError,
+    conflicting_rows,
+    elastic_targets,
+)
+from berthplan.optimization.profiles import Profile, resolve
+from berthplan.optimization.sparse import Arrays
+from berthplan.results.outcome import Decisions
+from berthplan.results.plan import Plan, SolveInfo
+
+
+class SolveError(Exception):
+    """The solver failed or found no plan within the limits (exit code 4)."""
+
+
+class InfeasibleError(Exception):
+    """No plan exists, and no target explains it; ``conflicts`` names the rows that must give."""
+
+    def __init__(self, message: str, conflicts: list[Conflict]) -> None:
+        super().__init__(message)
+        self.conflicts = conflicts
+
+
+def decisions_from(built: Built, x: np.ndarray) -> Decisions:
+    """Start and opening years from the rounded binaries (the only solver values read)."""
+    s = built.sets
+    xj, xs = s.x_cols
+    zr, zt = s.z_cols
+    starts: dict[str, int | None] = {p.id: None for p in s.projects}
+    opens: dict[str, int | None] = {r.id: None for r in s.candidates}
+    for k in np.nonzero(x[built.x.cols] > 0.5)[0]:
+        starts[s.projects[xj[k]].id] = int(xs[k])
+    for k in np.nonzero(x[built.z.cols] > 0.5)[0]:
+        opens[s.candidates[zr[k]].id] = int(zt[k])
+    return Decisions(starts, opens)
+
+
+def model_size(arrays: Arrays) -> dict[str, int]:
+    return {
+        "variables": len(arrays.c),
+        "binaries": int(arrays.integer.sum()),
+        "constraints": int(arrays.A.shape[0]),
+        "nonzeros": int(arrays.A.nnz),
+    }
+
+
+def solve(
+    instance: Instance,
+    solver: str | Profile = "highs",
+    *,
+    time_limit: float | None = None,
+    gap: float | None = None,
+    threads: int | None = None,
+    options: Options | None = None,
+) -> Plan:
+    """Solve ``instance`` with ``solver`` (a backend name, a profile file or a Profile).
+
+    ``time_limit``, ``gap`` and ``threads`` override the profile's options; ``options``
+    replaces them.
+
+    The plan's ``status`` is ``optimal`` (proven within the gap; default gap 0), ``feasible``
+    (a limit stopped the search) or ``infeasible`` (the closest plan, with every hard target's
+    shortfall in ``plan.tables["targets"]``).
+
+    Raises
+    ------
+    InfeasibleError
+        When no plan exists even with every target elastic.
+    SolveError
+        When the solver fails or finds no plan within the limits.
+    """
+    validate_instance(instance)
+    profile = solver if isinstance(solver, Profile) else resolve(solver)
+    overrides: dict[str, Any] = {"time_limit": time_limit, "gap": gap, "threads": threads}
+    if options is not None:
+        opts = Options(
+            **(options.as_dict() | {k: v for k, v in overrides.items() if v is not None})
+        )
+    else:
+        opts = profile.options(**overrides)
+    backend = backends.get(profile.backend)
+    solver = profile.backend
+    t0 = time.perf_counter()
+    built = build(instance)
+    arrays = built.model.arrays()
+    t_built = time.perf_counter()
+    result = backend.solve(arrays, opts)
+    status = result.status.value
+    if result.status == Status.INFEASIBLE:
+        result, status = _diagnose(built, arrays, backend, _remaining(opts, t0), solver)
+    if not result.has_solution or result.x is None:
+        raise SolveError(f"{solver}: {result.status.value} ({result.message or 'no plan found'})")
+    t_solved = time.perf_counter()
+    info = SolveInfo(
+        status=status,
+        backend=solver,
+        backend_version=backend.version(),
+        options=opts.as_dict(),
+        solver_objective=result.objective,
+        best_bound=result.bound,
+        gap=result.gap,
+        wall_time=time.perf_counter() - t0,
+        model_size=model_size(arrays),
+        log=result.log,
+        timings={"build_s": t_built - t0, "solve_s": t_solved - t_built},
+    )
+    return Plan(instance, decisions_from(built, result.x), info, sets=built.sets)
+
+
+def _diagnose(
+    built: Built, arrays: Arrays, backend: Backend, opts: Options, solver: str
+) -> tuple[Result, str]:
+    """The closest plan with every hard target elastic, or an explanation of the conflict."""
+    t0 = time.perf_counter()
+    try:
+        closest = elastic_targets(built, arrays, backend, opts)
+        if closest is None:
+            conflicts = conflicting_rows(built, arrays, backend, _remaining(opts, t0))
+            raise InfeasibleError(_structural_message(conflicts), conflicts)
+    except PhaseError as e:
+        raise SolveError(f"{solver}: infeasible; diagnosing it stopped in {e}") from None
+    return closest, "infeasible"
+
+
+def _remaining(opts: Options, t0: float) -> Options:
+    """The options with the time limit reduced by what the solve has used so far."""
+    if opts.time_limit is None:
+        return opts
+    left = max(opts.time_limit - (time.perf_counter() - t0), 0.01)
+    return Options(**(opts.as_dict() | {"time_limit": left}))
+
+
+def _structural_message(conflicts: list[Conflict]) -> str:
+    if not conflicts:
+        return "the instance is infeasible and no relaxation explains it"
+    families = sorted({c.family for c in conflicts})
+    lines = [
+        f"no plan exists even with every target relaxed; conflicting constraint families: {', '.join(families)}"
+    ]
+    lines += [f"  {c.explain()}" for c in conflicts]
+    return "\n".join(lines)
+
+
+__all__ = ["InfeasibleError", "Result", "SolveError", "decisions_from", "solve"]

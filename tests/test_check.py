@@ -578,6 +578,11 @@ def test_command_registered_on_main(plan: Path) -> None:
 # -- independence ------------------------------------------------------------------------------
 
 FORBIDDEN = (
+    "berthplan.optimization",
+    "berthplan.results",
+    "berthplan.analysis",
+    "berthplan.viz",
+    "berthplan.cli",
     "berthplan.optimization.formulation",
     "berthplan.results.plan",
     "berthplan.optimization.sparse",

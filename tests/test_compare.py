@@ -151,7 +151,10 @@ def test_a_route_opened(plans: dict[str, Path]) -> None:
     (row,) = c.routes.to_dict("records")
     assert (row["route_id"], row["change"], row["open_year"]) == ("deep-sea-europe", "opened", 2025)
     assert pd.isna(row["base_open_year"])
-    assert "deep-sea-europe (Weekly Europe service (large ships)): opened, open 2025" in render_comparison(c)
+    assert (
+        "deep-sea-europe (Weekly Europe service (large ships)): opened, open 2025"
+        in render_comparison(c)
+    )
 
 
 @pytest.mark.parametrize("variant_name", ["budget", "berths", "route"])

@@ -1,4 +1,4 @@
-"""Scenarios (berthplan/scenario.py): every override kind, the path grammar, bad overrides, and
+"""Scenarios (berthplan/model/scenario.py): every override kind, the path grammar, bad overrides, and
 scenario plans (solve.json hashes, ``berthplan check --scenario``) on the example instance.
 
 Expected values are derived from instances/example.yaml by hand (budget 2024: 4000; targets

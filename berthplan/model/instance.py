@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from berthplan.model.records import (
     MODEL_CONFIG,
@@ -40,6 +40,9 @@ class Instance(BaseModel):
     """A planning instance (see ``shared/example-instance.yaml`` for the format by example)."""
 
     model_config = MODEL_CONFIG
+    # id() of the object the cross-record checks passed on: a copy (model_copy) has another
+    # id, so an edited copy is checked again while a loaded instance is checked once.
+    _cross_checked: int | None = PrivateAttr(default=None)
 
     schema_version: Literal[1] = Field(1, description="Version of the instance format.")
     name: str = Field(description="Instance name, used in outputs.", min_length=1)
@@ -115,6 +118,15 @@ class Instance(BaseModel):
 
     def target_years(self) -> list[int]:
         return sorted({t.year for t in self.targets})
+
+    @property
+    def cross_checked(self) -> bool:
+        """True when this very object passed the cross-record checks (loaded from a file)."""
+        return self._cross_checked == id(self)
+
+    def mark_cross_checked(self) -> None:
+        """Record that this object passed the cross-record checks (for the loader only)."""
+        self._cross_checked = id(self)
 
     def canonical_hash(self) -> str:
         """SHA-256 of the instance's canonical JSON: sorted keys, fields at their default left out.

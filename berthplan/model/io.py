@@ -231,6 +231,7 @@ def instance_from_document(doc: Document) -> Instance:
         issues.append(doc.issue(path, message))
     if issues or instance is None:
         raise InstanceError(doc.source, issues)
+    instance.mark_cross_checked()
     return instance
 
 
@@ -251,7 +252,12 @@ def loads(text: str, source: str = "<string>", *, as_json: bool = False) -> Inst
 
 
 def validate_instance(instance: Instance, source: str = "<instance>") -> Instance:
-    """Run the cross-record checks on an instance built in Python (field checks already ran)."""
+    """Run the cross-record checks on an instance built in Python (field checks already ran).
+
+    An instance that passed them when it was loaded is not checked again.
+    """
+    if instance.cross_checked:
+        return instance
     doc = Document(source, instance.model_dump(mode="json"), {})
     issues = [doc.issue(p, m) for p, m in cross_check(instance)]
     if issues:

@@ -83,7 +83,7 @@ class Plan:
     """
 
     path: Path | None
-    """The plan folder it was read from or last written to; None while only in memory."""
+    """The plan folder it was read from; None for a plan solved in memory (even once written)."""
 
     def __init__(
         self,
@@ -444,8 +444,7 @@ class Plan:
             summary = json.dumps(self.summary(), indent=2, default=_json) + "\n"
             (tmp / "solve.json").write_text(summary, encoding="utf-8")
             (tmp / "solver.log").write_text(self.info.log, encoding="utf-8")
-        self.path = Path(folder)
-        return self.path
+        return Path(folder)
 
 
 def _json(value: Any) -> Any:

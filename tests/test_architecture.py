@@ -116,7 +116,8 @@ def test_imports_go_downward_only(graph: grimp.ImportGraph) -> None:
 def test_a_cycle_introduced_on_purpose_is_found(graph: grimp.ImportGraph) -> None:
     graph.add_import(importer="berthplan.model.records", imported="berthplan.model.instance")
     try:
-        assert ["berthplan.model.instance", "berthplan.model.records"] in cycles(graph)
+        pair = {"berthplan.model.instance", "berthplan.model.records"}
+        assert any(pair <= set(component) for component in cycles(graph))
     finally:
         graph.remove_import(importer="berthplan.model.records", imported="berthplan.model.instance")
     assert cycles(graph) == []

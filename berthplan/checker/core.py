@@ -18,6 +18,7 @@ from berthplan.checker.rules_projects import (
     requires,
     start_windows,
 )
+from berthplan.checker.rules_queues import queues
 from berthplan.checker.rules_results import (
     instance,
     kpis,
@@ -43,6 +44,7 @@ RULES: tuple[Rule, ...] = (
     depth,
     route_rows,
     capacity,
+    queues,
     kpis,
     targets,
     objective,

@@ -112,6 +112,7 @@ def year_cost(facts: Facts, year: int) -> YearCost:
         opex=facts.opex(year),
         route_cost=facts.route_cost(year),
         penalty_cost=teu + tons + target_penalty(facts, year),
+        waiting_cost=facts.waiting_cost(year),
     )
 
 
@@ -120,6 +121,8 @@ def breakdown(facts: Facts) -> dict[str, float]:
     d = facts.instance.discount
     years = facts.instance.years
     out = dict.fromkeys(BREAKDOWN, 0.0)
+    if facts.pools:
+        out["waiting_cost"] = sum(d(y) * facts.waiting_cost(y) for y in years)
     out["capex"] = sum(d(y) * facts.capex(y) for y in facts.cost_years())
     out["opex"] = sum(d(y) * facts.opex(y) for y in years)
     out["route_cost"] = sum(d(y) * facts.route_cost(y) for y in years)

@@ -12,6 +12,7 @@ from functools import cached_property
 
 from berthplan.checker.decisions import Key
 from berthplan.model.instance import Instance, interpolate, spend_by_year
+from berthplan.model.pools import Pool, pools
 from berthplan.model.records import Call, Project, Route
 
 NON_CONTAINER = ("dry_bulk", "liquid_bulk", "lng", "grain", "general", "ro_ro")
@@ -45,11 +46,12 @@ class YearCost:
     opex: float
     route_cost: float
     penalty_cost: float
+    waiting_cost: float = 0.0
 
     @property
     def total(self) -> float:
-        """Capex + opex + route cost + penalty cost."""
-        return self.capex + self.opex + self.route_cost + self.penalty_cost
+        """Capex + opex + route cost + penalty cost + ship waiting cost."""
+        return self.capex + self.opex + self.route_cost + self.penalty_cost + self.waiting_cost
 
 
 class Facts:
@@ -148,7 +150,39 @@ class Facts:
                     for spec in p.adds:
                         key = (y, p.area, spec.cargo)
                         out[key] = out.get(key, 0.0) + spec.count * spec.capacity
+            for pool in self.pools:  # at the service level, not the design figure
+                out[(y, pool.area, pool.cargo)] = pool.capacity(self.pool_berths(pool, y))
         return {k: v for k, v in out.items() if v > 0}
+
+    # -- queue pools ----------------------------------------------------------------------------
+    @cached_property
+    def pools(self) -> list[Pool]:
+        """The queue pools of the instance (service levels)."""
+        return pools(self.instance)
+
+    def pool_berths(self, pool: Pool, year: int) -> int:
+        """Berths of ``pool`` in service in ``year``."""
+        index = self.instance.project_by_id
+        added = sum(k for pid, k in pool.adds if self.in_service(index[pid], year))
+        return pool.existing + added
+
+    def pool_throughput(self, pool: Pool, year: int) -> float:
+        """TEU or tonnes through ``pool`` in ``year`` (capacity.csv)."""
+        return self.throughput.get((year, pool.area, pool.cargo), 0.0)
+
+    def charged_wait_hours(self, pool: Pool, year: int) -> float:
+        """Ship-hours of waiting the objective charges (the interpolated curve)."""
+        return pool.charged_wait_hours(
+            self.pool_berths(pool, year), self.pool_throughput(pool, year)
+        )
+
+    def waiting_cost(self, year: int) -> float:
+        """Ship waiting cost of every pool in a horizon year (0 outside the horizon)."""
+        if year not in self.instance.years:
+            return 0.0
+        return sum(
+            (q.params.waiting_cost or 0.0) * self.charged_wait_hours(q, year) for q in self.pools
+        )
 
     def cap(self, year: int, area: str, cargo: str) -> float:
         """Design capacity of ``area`` in ``cargo`` in ``year``."""

@@ -54,10 +54,16 @@ def _horizon_row(ctx: Context, year: int, row: Row) -> list[Violation]:
         "penalty_cost": cost.penalty_cost,
         "discounted_cost": ctx.instance.discount(year) * cost.total,
     }
+    if ctx.facts.pools:
+        expected["waiting_cost"] = cost.waiting_cost
     scale = ctx.scale(year)
     out = []
     for col, value in expected.items():
-        out += number("kpis", col, year, value, row[col], scale)
+        cell = row.get(col)
+        if cell is None:
+            out.append(Violation("kpis", col, year, "a kpis.csv column", "no column"))
+            continue
+        out += number("kpis", col, year, value, cell, scale)
     return out
 
 
@@ -65,8 +71,9 @@ def _later_row(ctx: Context, year: int, row: Row) -> list[Violation]:
     out = []
     for col in KPI_COLUMNS:
         out += integer("kpis", col, year, None, row[col])
-    for col in ("opex", "route_cost", "penalty_cost"):
-        out += empty_or_zero("kpis", col, year, row[col])
+    for col in ("opex", "route_cost", "penalty_cost", "waiting_cost"):
+        if col in row:
+            out += empty_or_zero("kpis", col, year, row[col])
     capex = ctx.facts.capex(year)
     out += number("kpis", "capex", year, capex, row["capex"])
     discounted = ctx.instance.discount(year) * capex

@@ -65,6 +65,27 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 """The columns each table must have (results.md); further columns are ignored."""
 
+QUEUE_COLUMNS: tuple[str, ...] = (
+    "year",
+    "port",
+    "area",
+    "cargo",
+    "unit",
+    "queue",
+    "berths",
+    "max_wait_ratio",
+    "capacity",
+    "throughput",
+    "calls",
+    "occupancy",
+    "wait_ratio",
+    "wait_hours",
+    "total_wait_hours",
+    "charged_wait_hours",
+    "waiting_cost",
+)
+"""queues.csv, written when the instance has service levels (queue pools)."""
+
 
 class PlanFolderError(UsageError):
     """A plan folder that cannot be checked: missing, or a table missing or unreadable."""
@@ -92,6 +113,8 @@ class PlanTables:
     kpis: list[Row]
     targets: list[Row]
     solve: dict[str, Any]
+    queues: list[Row] | None = None
+    """queues.csv's rows; None when the folder has no queues.csv."""
 
 
 def read_plan(folder: Path) -> PlanTables:
@@ -116,7 +139,9 @@ def read_plan(folder: Path) -> PlanTables:
         what = "is not a folder" if folder.exists() else "no such folder"
         raise PlanFolderError(f"{folder}: {what}")
     tables = {name: read_csv(folder / f"{name}.csv", cols) for name, cols in COLUMNS.items()}
-    return PlanTables(folder=folder, solve=read_json(folder / "solve.json"), **tables)
+    queues = folder / "queues.csv"
+    rows = read_csv(queues, QUEUE_COLUMNS) if queues.exists() else None
+    return PlanTables(folder=folder, solve=read_json(folder / "solve.json"), queues=rows, **tables)
 
 
 def read_csv(path: Path, columns: tuple[str, ...]) -> list[Row]:

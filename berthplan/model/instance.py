@@ -32,6 +32,7 @@ from berthplan.model.records import (
     Target,
     Year,
 )
+from berthplan.model.service import ServiceLevel
 
 SCHEMA_VERSION = 1
 
@@ -64,6 +65,11 @@ class Instance(BaseModel):
         description="Throughput / design capacity allowed per class; omitted classes 1.0.",
     )
     penalties: Penalties = Field(default_factory=Penalties, description="Unserved-volume prices.")
+    service_levels: list[ServiceLevel] = Field(
+        default_factory=list,
+        description="Cargo classes whose berths form queue pools per area, sized by service "
+        "level (W/S) instead of design capacity times max_utilization.",
+    )
     ports: list[Port] = Field(description="Ports and their areas.", min_length=1)
     berths: list[Berth] = Field(default_factory=list, description="Existing berths.")
     projects: list[Project] = Field(default_factory=list, description="Construction projects.")

@@ -16,6 +16,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from berthplan.model.instance import Instance, interpolate
+from berthplan.model.pools import Pool, pools
 from berthplan.model.records import CARGO_CLASSES, TEN_THOUSAND_TON, Project, Route
 
 IntArray = NDArray[np.int64]
@@ -230,6 +231,7 @@ class Sets:
     def handled_pairs(self) -> list[tuple[int, int]]:
         """(area, class) pairs, non-container, with existing or addable capacity."""
         pairs = set(zip(*np.nonzero(self.cap0), strict=True))
+        pairs |= set(self.pool_pairs)
         for j, a in enumerate(self.p_area):
             for c in np.nonzero(self.p_cap[j])[0]:
                 pairs.add((int(a), int(c)))
@@ -247,3 +249,29 @@ class Sets:
             ceiling = np.array([interpolate(points, int(y)) for y in self.years])
             out.append(Scope(kind, ident, CARGO_CLASSES.index(cargo), areas, ceiling))
         return out
+
+    # -- queue pools ------------------------------------------------------------------------------
+    @cached_property
+    def pools(self) -> list[Pool]:
+        """The queue pools (service levels), see :mod:`berthplan.model.pools`."""
+        return pools(self.inst)
+
+    @cached_property
+    def pool_pairs(self) -> list[tuple[int, int]]:
+        """(area, class) of every pool, in pool order."""
+        return [(self.area_index[q.area], CARGO_CLASSES.index(q.cargo)) for q in self.pools]
+
+    @cached_property
+    def pool_adds(self) -> FloatArray:
+        """Berths each project adds to each pool (nPools x nJ)."""
+        out = np.zeros((len(self.pools), len(self.projects)))
+        index = {p.id: j for j, p in enumerate(self.projects)}
+        for q, pool in enumerate(self.pools):
+            for pid, k in pool.adds:
+                out[q, index[pid]] = k
+        return out
+
+    @cached_property
+    def waiting_costs(self) -> bool:
+        """True when some pool charges ship waiting: throughput is then a decision."""
+        return any((q.params.waiting_cost or 0) > 0 for q in self.pools)

@@ -19,6 +19,8 @@ from pydantic import BaseModel, ValidationError
 from berthplan.errors import Path
 from berthplan.model import records as rec
 from berthplan.model.instance import Instance, open_window, spend_by_year, start_window
+from berthplan.model.service import ServiceLevel
+from berthplan.model.service_rules import service_levels
 
 R = TypeVar("R", bound=BaseModel)
 Found = Iterator[tuple[Path, str]]
@@ -38,6 +40,8 @@ class Records:
     demand: list[tuple[int, rec.Demand]] = field(default_factory=list)
     targets: list[tuple[int, rec.Target]] = field(default_factory=list)
     budget: list[tuple[int, rec.Budget]] = field(default_factory=list)
+    service_levels: list[tuple[int, ServiceLevel]] = field(default_factory=list)
+    max_utilization: set[str] = field(default_factory=set)
     port_ids: set[str] = field(default_factory=set)
     area_ids: set[str] = field(default_factory=set)
     project_ids: set[str] = field(default_factory=set)
@@ -84,6 +88,9 @@ def records_from_raw(data: dict[str, Any]) -> Records:
     r.demand = _valid(rec.Demand, data.get("demand"))
     r.targets = _valid(rec.Target, data.get("targets"))
     r.budget = _valid(rec.Budget, data.get("budget"))
+    r.service_levels = _valid(ServiceLevel, data.get("service_levels"))
+    util = data.get("max_utilization")
+    r.max_utilization = {str(k) for k in util} if isinstance(util, dict) else set()
     return r
 
 
@@ -103,6 +110,8 @@ def records_from_instance(inst: Instance) -> Records:
         demand=list(enumerate(inst.demand)),
         targets=list(enumerate(inst.targets)),
         budget=list(enumerate(inst.budget)),
+        service_levels=list(enumerate(inst.service_levels)),
+        max_utilization=set(inst.max_utilization),
         port_ids={p.id for p in inst.ports},
         area_ids={a.id for _, a in areas},
         project_ids={p.id for p in inst.projects},
@@ -409,6 +418,7 @@ RULES = (
     demand,
     targets,
     budget,
+    service_levels,
 )
 
 

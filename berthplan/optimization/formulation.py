@@ -15,11 +15,18 @@ from numpy.typing import NDArray
 from berthplan.model.instance import Instance
 from berthplan.model.records import CARGO_CLASSES, Target
 from berthplan.model.sets import CONTAINER, FloatArray, IntArray, Sets
+from berthplan.optimization.pools import (
+    PoolBlocks,
+    define_pool_capacity,
+    define_pool_levels,
+    define_pool_variables,
+    define_pool_wait,
+    wait_cost,
+)
 from berthplan.optimization.sparse import Model, Sense, VarBlock
+from berthplan.optimization.units import METRIC_SCALE, TEU, TON
 
-TEU = 1e-3  # model unit of TEU volumes: thousand TEU
-TON = 1e-6  # model unit of tonnes: million tonnes
-METRIC_SCALE = {"cargo_tons": TON, "container_teu": TEU, "berths_10k": 1.0, "new_routes": 1.0}
+__all__ = ["METRIC_SCALE", "TEU", "TON", "Built", "build"]
 
 
 @dataclass
@@ -34,6 +41,7 @@ class Built:
     handled: VarBlock
     shortfall: VarBlock
     service: VarBlock
+    pools: PoolBlocks
     targets: list[Target]
     hard: NDArray[np.bool_]
     target_scaled: FloatArray
@@ -63,6 +71,14 @@ def _by_year(select: sp.spmatrix, ny: int, shift: int = 0) -> sp.csr_matrix:
     """
     years = sp.eye(ny, ny + 1, k=shift, format="csr")
     return sp.csr_matrix(sp.kron(sp.csr_matrix(select), years))
+
+
+def _pick(items: list[int], ny: int, width: int) -> sp.csr_matrix:
+    """Rows (item, year) selecting columns ``item * ny + year`` of a block ``width`` wide."""
+    cols = (np.array(items, dtype=np.int64)[:, None] * ny + np.arange(ny)[None, :]).ravel()
+    return sp.csr_matrix(
+        (np.ones(len(cols)), (np.arange(len(cols)), cols)), shape=(len(cols), width)
+    )
 
 
 def _discount(s: Sets, years: IntArray) -> FloatArray:
@@ -165,7 +181,9 @@ def define_in_service(m: Model, s: Sets, x: VarBlock, service: VarBlock) -> None
 
 def define_capacity(m: Model, s: Sets, service: VarBlock, handled: VarBlock) -> None:
     """capacity[area,cargo,year]: handled tonnes within max utilization of the capacity."""
-    pairs = s.handled_pairs
+    pooled = set(s.pool_pairs)  # sized by service level instead (define_pool_capacity)
+    keep = [k for k, pair in enumerate(s.handled_pairs) if pair not in pooled]
+    pairs = [s.handled_pairs[k] for k in keep]
     if not pairs:
         return
     a, c = (np.array(v, dtype=np.int64) for v in zip(*pairs, strict=True))
@@ -174,7 +192,8 @@ def define_capacity(m: Model, s: Sets, service: VarBlock, handled: VarBlock) -> 
     on_area = s.p_area[None, :] == a[:, None]
     select = np.where(on_area, s.p_cap[:, c].T, 0.0) * (u * TON)[:, None]
     adds = _by_year(sp.csr_matrix(-select), s.ny)
-    rows, cols, vals = _triplets((sp.eye(len(pairs) * s.ny), handled), (adds, service))
+    own = _pick(keep, s.ny, len(s.handled_pairs) * s.ny)
+    rows, cols, vals = _triplets((own, handled), (adds, service))
     rhs = np.repeat(u * s.cap0[a, c] * TON, s.ny)
     labels = [f"capacity[{s.areas[i]},{CARGO_CLASSES[k]},{y}]" for i, k in pairs for y in s.years]
     m.add_constraints("capacity", labels, "<=", rhs, rows, cols, vals)
@@ -214,14 +233,20 @@ def define_containers(m: Model, s: Sets, service: VarBlock, z: VarBlock, served:
     m.add_constraints(
         "served_offered", ["served_offered" + lab for lab in labels], "<=", rhs, rows, cols, vals
     )
+    pooled = {a for a, c in s.pool_pairs if c == CONTAINER}  # see define_pool_capacity
+    keep = [k for k, a in enumerate(called.tolist()) if a not in pooled]
+    if not keep:
+        return
+    free = called[keep]
     u = s.util[CONTAINER]
-    on_area = s.p_area[None, :] == called[:, None]
+    on_area = s.p_area[None, :] == free[:, None]
     select = np.where(on_area, s.p_cap[:, CONTAINER][None, :], 0.0) * (u * TEU)
     adds = _by_year(sp.csr_matrix(-select), s.ny)
-    rows, cols, vals = _triplets((sp.eye(n), served), (adds, service))
-    rhs = np.repeat(u * s.cap0[called, CONTAINER] * TEU, s.ny)
+    rows, cols, vals = _triplets((_pick(keep, s.ny, n), served), (adds, service))
+    rhs = np.repeat(u * s.cap0[free, CONTAINER] * TEU, s.ny)
+    kept = [labels[k * s.ny + yi] for k in keep for yi in range(s.ny)]
     m.add_constraints(
-        "served_capacity", ["served_capacity" + lab for lab in labels], "<=", rhs, rows, cols, vals
+        "served_capacity", ["served_capacity" + lab for lab in kept], "<=", rhs, rows, cols, vals
     )
 
 
@@ -435,13 +460,29 @@ def build(inst: Instance, sets: Sets | None = None) -> Built:
     define_capacity(m, s, service, handled)
     define_demand(m, s, handled)
     define_containers(m, s, service, z, served)
+    queue = define_pool_variables(m, s, handled, served)
+    define_pool_levels(m, s, queue, service)
+    define_pool_capacity(m, s, queue)
+    define_pool_wait(m, s, queue)
     define_depth(m, s, service, z)
     define_requires(m, s, x)
     define_groups(m, s, x)
     define_budget(m, s, x)
     target_scaled = define_targets(m, s, blocks)
     define_objective(m, s, blocks)
+    m.add_cost(*wait_cost(s, queue))
     hard = np.array([t.hard for t in inst.targets], dtype=bool)
     return Built(
-        m, s, x, z, served, handled, shortfall, service, list(inst.targets), hard, target_scaled
+        m,
+        s,
+        x,
+        z,
+        served,
+        handled,
+        shortfall,
+        service,
+        queue,
+        list(inst.targets),
+        hard,
+        target_scaled,
     )

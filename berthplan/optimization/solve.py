@@ -11,6 +11,8 @@ from berthplan import backends
 from berthplan.backends import Backend, Options, Result, Status
 from berthplan.model.instance import Instance
 from berthplan.model.io import validate_instance
+from berthplan.model.records import CARGO_CLASSES
+from berthplan.model.sets import CONTAINER
 from berthplan.optimization.formulation import Built, build
 from berthplan.optimization.infeasibility import (
     Conflict,
@@ -20,6 +22,7 @@ from berthplan.optimization.infeasibility import (
 )
 from berthplan.optimization.profiles import Profile, resolve
 from berthplan.optimization.sparse import Arrays
+from berthplan.optimization.units import TEU, TON
 from berthplan.results.outcome import Decisions
 from berthplan.results.plan import Plan, SolveInfo
 
@@ -37,7 +40,7 @@ class InfeasibleError(Exception):
 
 
 def decisions_from(built: Built, x: np.ndarray) -> Decisions:
-    """Start and opening years from the rounded binaries (the only solver values read)."""
+    """Start and opening years from the rounded binaries; throughputs only with waiting costs."""
     s = built.sets
     xj, xs = s.x_cols
     zr, zt = s.z_cols
@@ -47,7 +50,26 @@ def decisions_from(built: Built, x: np.ndarray) -> Decisions:
         starts[s.projects[xj[k]].id] = int(xs[k])
     for k in np.nonzero(x[built.z.cols] > 0.5)[0]:
         opens[s.candidates[zr[k]].id] = int(zt[k])
-    return Decisions(starts, opens)
+    return Decisions(starts, opens, _flows(built, x) if s.waiting_costs else {})
+
+
+def _flows(built: Built, x: np.ndarray) -> dict[tuple[str, str], tuple[float, ...]]:
+    """Throughput per (area, cargo) and year in file units, where waiting makes it a decision.
+
+    Rounded to 1e-3 TEU or t, so solver noise below that does not reach the tables.
+    """
+    s = built.sets
+    out: dict[tuple[str, str], tuple[float, ...]] = {}
+
+    def put(area: int, cargo: int, cols: np.ndarray, unit: float) -> None:
+        values = np.round(np.maximum(x[cols], 0.0) / unit, 3)
+        out[(s.areas[area], CARGO_CLASSES[cargo])] = tuple(float(v) for v in values)
+
+    for k, a in enumerate(s.called_areas.tolist()):
+        put(a, CONTAINER, built.served.cols[k * s.ny : (k + 1) * s.ny], TEU)
+    for k, (a, c) in enumerate(s.handled_pairs):
+        put(a, c, built.handled.cols[k * s.ny : (k + 1) * s.ny], TON)
+    return out
 
 
 def model_size(arrays: Arrays) -> dict[str, int]:

@@ -30,15 +30,16 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "spend": ("project_id", "year", "capex", "sunk"),
     "kpis": ("year", *KPI_COLUMNS, *COST_COLUMNS),
     "targets": ("year", "metric", "port", "target", "achieved", "shortfall", "hard", "binding"),
+    "queues": ("year", "port", "area", "cargo", "berths", "capacity", "throughput"),
 }
 """The columns each table must have (of those docs/results.md lists) to be read."""
 COLUMNS["projects"] += ("completion_year", "in_service_year", "discounted_cost")
 TEXT: tuple[str, ...] = ("project_id", "route_id", "name", "port", "area", "stage", "decision")
 TEXT += ("status", "cargo", "unit", "metric", "plan", "folder", "instance", "hash", "backend")
-TEXT += ("change",)
+TEXT += ("change", "queue")
 INT: tuple[str, ...] = ("year", "start_year", "completion_year", "in_service_year", "open_year")
 INT += ("berths_10k", "new_routes", "berths_added", "berths_10k_added", "delta_years")
-INT += ("base_start_year", "base_completion_year", "base_open_year")
+INT += ("base_start_year", "base_completion_year", "base_open_year", "berths")
 
 
 def read_plan(folder: str | Path, require: Sequence[str] = ()) -> Plan:

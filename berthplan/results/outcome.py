@@ -8,7 +8,7 @@ choosing the continuous values that are optimal for those decisions (see docs/fo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -20,10 +20,16 @@ from berthplan.model.sets import CONTAINER, FloatArray, Sets
 
 @dataclass(frozen=True)
 class Decisions:
-    """Start year per project and opening year per candidate route (None: not built/opened)."""
+    """Start year per project and opening year per candidate route (None: not built/opened).
+
+    ``flows`` holds the throughput per (area, cargo) and year when it is a decision too: only
+    when a pool charges ship waiting (serving more may then cost more); otherwise it is empty
+    and throughput is recomputed as the most the decisions allow.
+    """
 
     starts: dict[str, int | None]
     opens: dict[str, int | None]
+    flows: dict[tuple[str, str], tuple[float, ...]] = field(default_factory=dict)
 
 
 class Outcome:
@@ -58,7 +64,21 @@ class Outcome:
         cap = np.repeat(s.cap0[:, :, None], s.ny, axis=2)
         for j in np.nonzero(self.built)[0]:
             cap[s.p_area[j]] += s.p_cap[j][:, None] * self.in_service[j][None, :]
+        for pool, (a, c), n in zip(s.pools, s.pool_pairs, self.pool_berths, strict=True):
+            cap[a, c, :] = [pool.capacity(int(k)) for k in n]  # at the W/S limit
         return cap
+
+    @cached_property
+    def pool_berths(self) -> np.ndarray:
+        """(nPools x nY) berths of each queue pool in service."""
+        s = self.s
+        existing = np.array([q.existing for q in s.pools], dtype=np.int64)
+        added = np.asarray(s.pool_adds @ self.in_service.astype(float), dtype=float)
+        return np.asarray(np.rint(existing[:, None] + added), dtype=np.int64)
+
+    def _flow(self, a: int, c: int) -> FloatArray:
+        key = (self.s.areas[a], CARGO_CLASSES[c])
+        return np.asarray(self.d.flows.get(key, np.zeros(self.s.ny)), dtype=float)
 
     @cached_property
     def offered(self) -> FloatArray:
@@ -77,6 +97,8 @@ class Outcome:
     @cached_property
     def served(self) -> FloatArray:
         """(nA x nY) TEU served: the offer, within max utilization of container capacity."""
+        if self.d.flows:
+            return np.array([self._flow(a, CONTAINER) for a in range(len(self.s.areas))])
         return np.asarray(
             np.minimum(self.offered, self.s.util[CONTAINER] * self.capacity[:, CONTAINER, :])
         )
@@ -85,6 +107,13 @@ class Outcome:
     def handled(self) -> FloatArray:
         """(nA x nC x nY) tonnes handled; demand scopes share their ceiling by usable capacity."""
         s = self.s
+        if self.d.flows:
+            flows = [
+                [self._flow(a, c) for c in range(len(CARGO_CLASSES))] for a in range(len(s.areas))
+            ]
+            taken: FloatArray = np.array(flows, dtype=float).reshape(len(s.areas), -1, s.ny)
+            taken[:, CONTAINER, :] = 0.0
+            return taken
         usable = self.capacity * s.util[None, :, None]
         out: FloatArray = np.array(usable, dtype=float)
         out[:, CONTAINER, :] = 0.0
@@ -102,6 +131,28 @@ class Outcome:
         out: FloatArray = self.handled.copy()
         out[:, CONTAINER, :] = self.served
         return out
+
+    @cached_property
+    def pool_throughput(self) -> FloatArray:
+        """(nPools x nY) TEU or tonnes through each queue pool."""
+        thr = self.throughput
+        return np.array([thr[a, c, :] for a, c in self.s.pool_pairs]).reshape(-1, self.s.ny)
+
+    @cached_property
+    def pool_wait_charged(self) -> FloatArray:
+        """(nPools x nY) ship-hours of waiting as the MILP charges them (interpolated)."""
+        s = self.s
+        out = np.zeros((len(s.pools), s.ny))
+        for q, pool in enumerate(s.pools):
+            for yi in range(s.ny):
+                n, h = int(self.pool_berths[q, yi]), float(self.pool_throughput[q, yi])
+                out[q, yi] = pool.charged_wait_hours(n, h)
+        return out
+
+    def waiting_cost(self) -> FloatArray:
+        """(nY) ship waiting cost of every pool, at the charged waiting hours."""
+        rate = np.array([q.params.waiting_cost or 0.0 for q in self.s.pools])
+        return np.asarray((rate[:, None] * self.pool_wait_charged).sum(axis=0)).reshape(self.s.ny)
 
     @cached_property
     def unserved_tons(self) -> FloatArray:

@@ -17,38 +17,12 @@ import pandas as pd
 from berthplan import __version__
 from berthplan.errors import UsageError
 from berthplan.model.instance import Instance
-from berthplan.model.records import CARGO_CLASSES, METRICS
-from berthplan.model.sets import CONTAINER, Sets
-from berthplan.results import atomic
+from berthplan.model.sets import Sets
+from berthplan.results import atomic, tables
 from berthplan.results.outcome import Decisions, Outcome
+from berthplan.results.tables import OPTIONAL_TABLES, TABLES
 
 RESULTS_SCHEMA_VERSION = 1
-TABLES = ("projects", "routes", "capacity", "spend", "kpis", "targets")
-PROJECT_COLUMNS = [
-    "project_id",
-    "name",
-    "port",
-    "area",
-    "stage",
-    "decision",
-    "start_year",
-    "completion_year",
-    "in_service_year",
-    "capex",
-    "capex_in_horizon",
-    "discounted_cost",
-    "berths_added",
-    "berths_10k_added",
-]
-ROUTE_COLUMNS = [
-    "route_id",
-    "name",
-    "status",
-    "decision",
-    "open_year",
-    "teu_offered",
-    "discounted_cost",
-]
 
 
 @dataclass
@@ -168,7 +142,9 @@ class Plan:
 
     @cached_property
     def kpis(self) -> pd.DataFrame:
-        return self._kpis() if self._read is None else self.table("kpis")
+        if self._read is not None:
+            return self.table("kpis")
+        return tables.kpis_table(self.instance, self.outcome)
 
     @property
     def objective(self) -> float:
@@ -181,198 +157,23 @@ class Plan:
     @cached_property
     def tables(self) -> dict[str, pd.DataFrame]:
         if self._read is not None:
-            return {name: self.table(name) for name in TABLES}
-        return {
-            "projects": self._projects(),
-            "routes": self._routes(),
-            "capacity": self._capacity(),
-            "spend": self._spend(),
+            names = [*TABLES, *(n for n in OPTIONAL_TABLES if self._has(n))]
+            return {name: self.table(name) for name in names}
+        inst, o = self.instance, self.outcome
+        out = {
+            "projects": tables.projects_table(inst, o),
+            "routes": tables.routes_table(inst, o),
+            "capacity": tables.capacity_table(o),
+            "spend": tables.spend_table(inst, o),
             "kpis": self.kpis,
-            "targets": self._targets(),
+            "targets": tables.targets_table(inst, o),
         }
+        if o.s.pools:
+            out["queues"] = tables.queues_table(o)
+        return out
 
-    # -- tables ----------------------------------------------------------------------------
-    def _projects(self) -> pd.DataFrame:
-        o, inst = self.outcome, self.instance
-        rows = []
-        for j, p in enumerate(inst.projects):
-            built = bool(o.built[j])
-            start = int(o.start[j]) if built else None
-            spent = o.spend().get(p.id, {})
-            rows.append(
-                {
-                    "project_id": p.id,
-                    "name": p.name,
-                    "port": inst.port_of_area[p.area],
-                    "area": p.area,
-                    "stage": p.stage,
-                    "decision": "build" if built else "skip",
-                    "start_year": start,
-                    "completion_year": None if start is None else start + p.duration - 1,
-                    "in_service_year": None if start is None else start + p.duration,
-                    "capex": p.capex if built else 0.0,
-                    "capex_in_horizon": sum(
-                        (
-                            a
-                            for y, a in spent.items()
-                            if inst.horizon.start <= y <= inst.horizon.end
-                        ),
-                        0.0,
-                    ),
-                    "discounted_cost": o.project_discounted(j),
-                    "berths_added": p.berths() if built else 0,
-                    "berths_10k_added": p.berths_10k() if built else 0,
-                }
-            )
-        return _frame(rows, ["start_year", "completion_year", "in_service_year"], PROJECT_COLUMNS)
-
-    def _routes(self) -> pd.DataFrame:
-        inst, s = self.instance, self.outcome.s
-        rows = []
-        delta = s.discount
-        for route in inst.routes:
-            if route.status == "existing":
-                decision, t = "existing", None
-                teu = route.count * sum(c.teu for c in route.calls)
-                cost = float((route.count * route.annual_cost * delta).sum())
-            else:
-                t = self.decisions.opens.get(route.id)
-                decision = "open" if t is not None else "skip"
-                teu = route.count * sum(c.teu for c in route.calls) if t is not None else 0.0
-                cost = 0.0
-                if t is not None:
-                    on = s.years >= t
-                    cost = route.count * (
-                        route.opening_cost * inst.discount(t)
-                        + route.annual_cost * float(delta[on].sum())
-                    )
-            rows.append(
-                {
-                    "route_id": route.id,
-                    "name": route.name,
-                    "status": route.status,
-                    "decision": decision,
-                    "open_year": t,
-                    "teu_offered": teu,
-                    "discounted_cost": cost,
-                }
-            )
-        return _frame(rows, ["open_year"], ROUTE_COLUMNS)
-
-    def _capacity(self) -> pd.DataFrame:
-        o, s = self.outcome, self.outcome.s
-        cap, thr = o.capacity, o.throughput
-        present = (cap > 0).any(axis=2) | (thr > 0).any(axis=2)
-        port_rank = {p: i for i, p in enumerate(s.ports)}
-        keys = sorted(
-            ((a, c) for a, c in zip(*np.nonzero(present), strict=True)),
-            key=lambda ac: (port_rank[s.ports[s.area_port[ac[0]]]], ac[0], ac[1]),
-        )
-        rows = []
-        for yi, y in enumerate(s.years):
-            for a, c in keys:
-                capacity = float(cap[a, c, yi])
-                rows.append(
-                    {
-                        "year": int(y),
-                        "port": s.ports[s.area_port[a]],
-                        "area": s.areas[a],
-                        "cargo": CARGO_CLASSES[c],
-                        "unit": "TEU" if c == CONTAINER else "t",
-                        "capacity": capacity,
-                        "throughput": float(thr[a, c, yi]),
-                        "utilization": float(thr[a, c, yi]) / capacity if capacity > 0 else None,
-                    }
-                )
-        columns = ["year", "port", "area", "cargo", "unit", "capacity", "throughput", "utilization"]
-        return _frame(rows, [], columns)
-
-    def _spend(self) -> pd.DataFrame:
-        y0 = self.instance.horizon.start
-        rows = [
-            {"project_id": pid, "year": y, "capex": amount, "sunk": y < y0}
-            for pid, per_year in self.outcome.spend().items()
-            for y, amount in sorted(per_year.items())
-        ]
-        return _frame(rows, [], ["project_id", "year", "capex", "sunk"])
-
-    def _kpis(self) -> pd.DataFrame:
-        o, s, inst = self.outcome, self.outcome.s, self.instance
-        capex = o.capex_by_year()
-        opex, routes, penalty = o.opex(), o.route_cost(), o.penalty_cost()
-        kpi = {m: o.kpi(m) for m in METRICS}
-        rows = []
-        for yi, year in enumerate(s.years.tolist()):
-            y = int(year)
-            cost = capex.get(y, 0.0) + opex[yi] + routes[yi] + penalty[yi]
-            rows.append(
-                {"year": y, **{m: kpi[m][yi] for m in METRICS}}
-                | {
-                    "unserved_teu": o.unserved_teu[yi],
-                    "unserved_tons": o.unserved_tons[yi],
-                    "capex": capex.get(y, 0.0),
-                    "opex": opex[yi],
-                    "route_cost": routes[yi],
-                    "penalty_cost": penalty[yi],
-                    "discounted_cost": inst.discount(y) * cost,
-                }
-            )
-        for y, amount in capex.items():
-            if y > s.y1:  # spend after the horizon: cost columns only
-                rows.append(
-                    {
-                        "year": y,
-                        "capex": amount,
-                        "opex": 0.0,
-                        "route_cost": 0.0,
-                        "penalty_cost": 0.0,
-                        "discounted_cost": inst.discount(y) * amount,
-                    }
-                )
-        columns = [
-            "year",
-            *METRICS,
-            "unserved_teu",
-            "unserved_tons",
-            "capex",
-            "opex",
-            "route_cost",
-            "penalty_cost",
-            "discounted_cost",
-        ]
-        df = _frame(rows, ["berths_10k", "new_routes"], columns)
-        return df
-
-    def _targets(self) -> pd.DataFrame:
-        o = self.outcome
-        rows = []
-        for t in self.instance.targets:
-            achieved = o.achieved(t)
-            rows.append(
-                {
-                    "year": t.year,
-                    "metric": t.metric,
-                    "port": t.port,
-                    "target": t.value,
-                    "achieved": achieved,
-                    "shortfall": o.shortfall(t),
-                    "hard": t.hard,
-                    "binding": achieved <= t.value * (1 + 1e-9) + 1e-9,
-                }
-            )
-        df = _frame(
-            rows,
-            [],
-            ["year", "metric", "port", "target", "achieved", "shortfall", "hard", "binding"],
-        )
-        order = {m: i for i, m in enumerate(METRICS)}
-        df["_m"] = df["metric"].map(order)
-        df["_p"] = df["port"].fillna("")
-        return (
-            df.sort_values(["year", "_m", "_p"], kind="stable")
-            .drop(columns=["_m", "_p"])
-            .reset_index(drop=True)
-        )
+    def _has(self, name: str) -> bool:
+        return self.path is not None and (self.path / f"{name}.csv").is_file()
 
     # -- solve.json and writing ---------------------------------------------------------------
     def summary(self) -> dict[str, Any]:
@@ -392,6 +193,8 @@ class Plan:
             "unserved_tons": ton_pen,
             "shortfall": float((delta * k["penalty_cost"]).sum()) - teu_pen - ton_pen,
         }
+        if "waiting_cost" in k.columns:
+            breakdown["waiting_cost"] = float((delta * k["waiting_cost"]).sum())
         short = self.tables["targets"]
         short = short[short["shortfall"] > 0]
         return {
@@ -451,12 +254,3 @@ def _json(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     raise TypeError(type(value))
-
-
-def _frame(
-    rows: list[dict[str, Any]], int_cols: list[str], columns: list[str] | None = None
-) -> pd.DataFrame:
-    df = pd.DataFrame(rows, columns=columns) if columns else pd.DataFrame(rows)
-    for c in int_cols:
-        df[c] = pd.array([None if pd.isna(v) else int(v) for v in df[c]], dtype="Int64")
-    return df

@@ -76,6 +76,17 @@ RULE_FILES = [
     "missing-horizon",
     "demand-port-and-area",
     "demand-neither-port-nor-area",
+    "service-level-duplicate-cargo",
+    "service-level-no-berths",
+    "service-level-override-unknown-area",
+    "service-level-override-repeated-area",
+    "service-level-override-area-without-berths",
+    "service-level-with-max-utilization",
+    "service-level-pool-too-large",
+    "service-level-unknown-queue",
+    "service-level-zero-service-hours",
+    "service-level-missing-call-size",
+    "service-level-negative-waiting-cost",
 ]
 
 

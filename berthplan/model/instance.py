@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import weakref
 from collections.abc import Iterable
 from functools import cached_property
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, Field, PrivateAttr
+from pydantic import BaseModel, Field
 
 from berthplan.model.records import (
     MODEL_CONFIG,
@@ -37,14 +38,13 @@ from berthplan.model.service import ServiceLevel
 SCHEMA_VERSION = 1
 
 
+_CROSS_CHECKED: dict[int, weakref.ref[Instance]] = {}
+
+
 class Instance(BaseModel):
     """A planning instance (see ``shared/example-instance.yaml`` for the format by example)."""
 
     model_config = MODEL_CONFIG
-    # id() of the object the cross-record checks passed on: a copy (model_copy) has another
-    # id, so an edited copy is checked again while a loaded instance is checked once.
-    _cross_checked: int | None = PrivateAttr(default=None)
-
     schema_version: Literal[1] = Field(1, description="Version of the instance format.")
     name: str = Field(description="Instance name, used in outputs.", min_length=1)
     description: str = Field("", description="Free text.")
@@ -127,12 +127,18 @@ class Instance(BaseModel):
 
     @property
     def cross_checked(self) -> bool:
-        """True when this very object passed the cross-record checks (loaded from a file)."""
-        return self._cross_checked == id(self)
+        """True when this very object passed the cross-record checks (loaded from a file).
+
+        Kept outside the model (a weak reference by ``id``), so it takes no part in equality
+        and a copy, even an edited one (``model_copy``), is checked again.
+        """
+        ref = _CROSS_CHECKED.get(id(self))
+        return ref is not None and ref() is self
 
     def mark_cross_checked(self) -> None:
         """Record that this object passed the cross-record checks (for the loader only)."""
-        self._cross_checked = id(self)
+        key = id(self)  # the callback must not hold ``self``, or it would never be collected
+        _CROSS_CHECKED[key] = weakref.ref(self, lambda _: _CROSS_CHECKED.pop(key, None))
 
     def canonical_hash(self) -> str:
         """SHA-256 of the instance's canonical JSON: sorted keys, fields at their default left out.

@@ -21,6 +21,7 @@ values with stacked ``numpy.linalg`` calls.
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from typing import cast
 
@@ -64,7 +65,7 @@ def _configs(b: int, ks: int) -> list[tuple[int, ...]]:
 
 def n_configs(n: int, ks: int) -> int:
     """Number of service configurations with ``n`` busy servers and ``ks`` phases."""
-    return len(_configs(n, ks))
+    return math.comb(n + ks - 1, ks - 1)
 
 
 @functools.lru_cache(maxsize=64)

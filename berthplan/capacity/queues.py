@@ -15,7 +15,7 @@ Tables (:func:`wait_ratio_table`) are computed lazily per ``(model, n)`` and cac
 models they interpolate ``(1 - rho) W/S``, a smooth function on ``[0, 1]``, through exact
 solutions at ``TABLE_NODES`` Chebyshev-Lobatto points of ``[0, 0.99]`` (barycentric formula).
 Measured against exact solutions on the whole grid for ``n = 1..40``, the table error is below
-``1e-11 * max(W/S, 1e-3)``; :func:`wait_ratio_interp` (PCHIP between grid points) is within
+``2e-11 * max(W/S, 1e-3)``; :func:`wait_ratio_interp` (PCHIP between grid points) is within
 ``3e-8 * max(W/S, 1)``. ``tests/capacity/test_queues.py`` checks both with some margin.
 Building one table costs 48 exact solves done as one batch: under 0.2 s for E2/E2/n at
 ``n = 40`` and about 2.6 s for all four models and ``n = 1..40`` together (2-core machine).
@@ -58,8 +58,8 @@ TABLE_NODES = 48
 #: ``(1 - rho) W/S`` below this is interpolation noise in a QBD table and is set to 0.
 _TABLE_NOISE = 1e-14
 
-#: Ratio-of-W/S targets are bracketed on ``rho <= 1 - 10**-_MAX_DIGITS`` (beyond that the
-#: exact solution loses accuracy, see the module docstring).
+#: :func:`max_occupancy` looks for its root on ``rho <= 1 - 10**-_MAX_DIGITS`` (beyond that
+#: the exact solution loses accuracy, see the module docstring).
 _MAX_DIGITS = 7
 
 _NAME = re.compile(r"^(M|E([1-9][0-9]*))/(M|D|E([1-9][0-9]*))/n$")
@@ -170,6 +170,12 @@ def wait_ratio(model: str, n: int, rho: float | npt.ArrayLike) -> float | FloatA
     ------
     ValueError
         For an unknown model, ``n`` out of range or ``rho`` outside ``[0, 1)``.
+
+    Notes
+    -----
+    M/M/n and M/D/n are closed forms (microseconds). The QBD models cost one stacked solve per
+    64 values of ``rho``, growing like ``n * (k_a * configurations)**3``: about 0.01 s for
+    E2/E2/n at ``n = 40``, 0.3 s at ``n = 100`` and 2 s at ``n = 200``.
     """
     spec = _parse_model(model)
     n = _check_n(n, spec)
@@ -220,7 +226,7 @@ def wait_ratio_table(model: str, n: int) -> tuple[FloatArray, FloatArray]:
         The occupancy grid (read-only).
     wait : ndarray
         ``W/S`` on the grid (read-only, nondecreasing). Exact for M/M/n and M/D/n; for the
-        QBD models the error is below ``1e-11 * max(W/S, 1e-3)`` (see the module docstring).
+        QBD models the error is below ``2e-11 * max(W/S, 1e-3)`` (see the module docstring).
     """
     spec = _parse_model(model)
     grid, values, _ = _table(spec.name, _check_n(n, spec))

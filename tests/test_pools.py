@@ -294,3 +294,23 @@ def test_checker_requires_queues_csv(waiting_plan: tuple[Instance, Path], tmp_pa
     (tmp_path / "bad" / "queues.csv").unlink()
     report = check_plan(inst, tmp_path / "bad")
     assert any(v.rule == "queues" and "no file" in str(v) for v in report.violations)
+
+
+def test_an_area_can_opt_out_of_pooling(tmp_path: Path) -> None:
+    # 20-pooling with area B opted out: b-1's berth counts at design capacity x max_utilization
+    # (4,000,000 x 2 = 8,000,000 t), so b-1 alone now meets the 10 Mt target (3.33 + 8 Mt)
+    # more cheaply (80) than a-2 (100).
+    text = (TINY / "20-pooling.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "call_size: 50000}",
+        "call_size: 50000, areas: [{area: B, pooled: false}]}",
+    ).replace("service_levels:", "max_utilization: {dry_bulk: 2.0}\nservice_levels:")
+    inst = berthplan.loads(text, "opt-out.yaml")
+    assert [p.area for p in pools(inst)] == ["A"]
+    plan = berthplan.solve(inst)
+    assert plan.decisions.starts == {"a-2": None, "b-1": 2024}
+    assert plan.objective == pytest.approx(80.0)
+    kpis = plan.tables["kpis"]
+    assert row(kpis, year=2025)["cargo_tons"] == pytest.approx(CAP1 + 8_000_000, rel=1e-9)
+    plan.write(tmp_path / "plan")
+    assert check_plan(inst, tmp_path / "plan").ok

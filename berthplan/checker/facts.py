@@ -160,6 +160,13 @@ class Facts:
         """The queue pools of the instance (service levels)."""
         return pools(self.instance)
 
+    def utilization(self, area: str, cargo: str) -> float:
+        """Throughput allowed per unit of reported capacity: 1 for a queue pool (its capacity
+        is already at the service level), max_utilization otherwise."""
+        if any(q.area == area and q.cargo == cargo for q in self.pools):
+            return 1.0
+        return self.instance.utilization(cargo)
+
     def pool_berths(self, pool: Pool, year: int) -> int:
         """Berths of ``pool`` in service in ``year``."""
         index = self.instance.project_by_id

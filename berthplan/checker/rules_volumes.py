@@ -17,7 +17,7 @@ def _throughput(ctx: Context, key: Key, row: Row) -> list[Violation]:
     if value is None:
         return [Violation(RULE, f"{record}.throughput", year, "a number", row["throughput"])]
     cap = ctx.facts.cap(year, area, cargo)
-    u = ctx.instance.utilization(cargo)
+    u = ctx.facts.utilization(area, cargo)
     out = []
     if value < -1e-6:
         out.append(Violation(RULE, record, year, ">= 0", value))

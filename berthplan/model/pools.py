@@ -182,7 +182,7 @@ def pools(instance: Instance) -> list[Pool]:
             if k:
                 adds[p.area].append((p.id, k))
         for a in area_order:
-            if existing[a] or adds[a]:
+            if (existing[a] or adds[a]) and level.pooled(a):
                 out.append(
                     Pool(
                         a,

@@ -69,6 +69,11 @@ class AreaOverride(PoolParameters):
     """Parameters of one area's pool that differ from the class defaults."""
 
     area: str = _field("Area id.")
+    pooled: bool = _field(
+        "False: this area's berths of the class are not a queue pool; their design capacity "
+        "times max_utilization applies, as without service levels.",
+        default=True,
+    )
 
 
 class ServiceLevel(PoolParameters, Record):
@@ -95,10 +100,15 @@ class ServiceLevel(PoolParameters, Record):
     )
     areas: list[AreaOverride] = _field("Per-area overrides.", default_factory=list)
 
+    def pooled(self, area: str) -> bool:
+        """Whether ``area``'s berths of the class form a queue pool (no opt-out override)."""
+        return all(o.pooled for o in self.areas if o.area == area)
+
     def for_area(self, area: str) -> PoolParameters:
         """The parameters of ``area``'s pool: the class defaults with its override applied."""
         values = {k: getattr(self, k) for k in PoolParameters.model_fields}
         for o in self.areas:
             if o.area == area:
-                values |= {k: v for k, v in o.model_dump().items() if k != "area" and v is not None}
+                given = o.model_dump(exclude={"area", "pooled"})
+                values |= {k: v for k, v in given.items() if v is not None}
         return PoolParameters(**values)

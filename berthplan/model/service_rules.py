@@ -30,11 +30,12 @@ def service_levels(r: Records) -> Found:
         if not counts:
             yield (*loc, "cargo"), f"no area has or can get {level.cargo} berths: no pool to size"
         for area, n in sorted(counts.items()):
-            if n > MAX_POOL_BERTHS:
+            if n > MAX_POOL_BERTHS and level.pooled(area):
                 yield (
                     (*loc, "cargo"),
                     f"the {level.cargo} pool of area '{area}' can reach {n} berths, above the "
-                    f"{MAX_POOL_BERTHS} a pool may have",
+                    f"{MAX_POOL_BERTHS} a pool may have (split the area, or give it an "
+                    "override with pooled: false)",
                 )
         named: set[str] = set()
         for k, o in enumerate(level.areas):
@@ -46,11 +47,11 @@ def service_levels(r: Records) -> Found:
             elif o.area not in counts:
                 yield where, f"area '{o.area}' has and can get no {level.cargo} berths"
             named.add(o.area)
-        if level.cargo in r.max_utilization:
+        if level.cargo in r.max_utilization and all(level.pooled(a) for a in counts):
             yield (
                 ("max_utilization", level.cargo),
                 f"{level.cargo} berths form queue pools sized by service level "
-                f"(service_levels[{i}]); max_utilization does not apply to them",
+                f"(service_levels[{i}]) in every area; max_utilization does not apply to them",
             )
 
 

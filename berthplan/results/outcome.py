@@ -69,6 +69,16 @@ class Outcome:
         return cap
 
     @cached_property
+    def usable(self) -> FloatArray:
+        """(nA x nC x nY) the most throughput allowed: max_utilization x design capacity, or a
+        queue pool's capacity at its service level."""
+        s = self.s
+        out: FloatArray = self.capacity * s.util[None, :, None]
+        for a, c in s.pool_pairs:
+            out[a, c, :] = self.capacity[a, c, :]
+        return out
+
+    @cached_property
     def pool_berths(self) -> np.ndarray:
         """(nPools x nY) berths of each queue pool in service."""
         s = self.s
@@ -99,9 +109,7 @@ class Outcome:
         """(nA x nY) TEU served: the offer, within max utilization of container capacity."""
         if self.d.flows:
             return np.array([self._flow(a, CONTAINER) for a in range(len(self.s.areas))])
-        return np.asarray(
-            np.minimum(self.offered, self.s.util[CONTAINER] * self.capacity[:, CONTAINER, :])
-        )
+        return np.asarray(np.minimum(self.offered, self.usable[:, CONTAINER, :]))
 
     @cached_property
     def handled(self) -> FloatArray:
@@ -114,7 +122,7 @@ class Outcome:
             taken: FloatArray = np.array(flows, dtype=float).reshape(len(s.areas), -1, s.ny)
             taken[:, CONTAINER, :] = 0.0
             return taken
-        usable = self.capacity * s.util[None, :, None]
+        usable = self.usable
         out: FloatArray = np.array(usable, dtype=float)
         out[:, CONTAINER, :] = 0.0
         for scope in s.scopes:

@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 import berthplan
+from berthplan.cli import main
 from berthplan.cli.generate import register
 from berthplan.generator.generate import construct, generate, generate_text
 from berthplan.generator.sizes import SIZES
@@ -250,3 +251,64 @@ def test_cli_missing_folder_exit_2(cli: click.Group, tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["generate", "--out", str(tmp_path / "no" / "x.yaml")])
     assert result.exit_code == 2
     assert "does not exist" in result.output
+
+
+# -- service levels (--service-levels) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_service_level_instances_are_feasible_and_check(seed: int, tmp_path: Path) -> None:
+    from berthplan.checker import check_plan
+    from berthplan.model.pools import pools
+
+    inst = generate("small", seed, service_levels=True)
+    assert inst.name.endswith("-sl")
+    assert {s.cargo for s in inst.service_levels} <= {"container", "dry_bulk", "liquid_bulk"}
+    assert pools(inst)
+    plan = berthplan.solve(inst)
+    assert plan.status == "optimal"
+    assert plan.info.solver_objective == pytest.approx(plan.objective, rel=1e-6)
+    assert (
+        plan.tables["queues"]["wait_ratio"] <= plan.tables["queues"]["max_wait_ratio"] + 1e-9
+    ).all()
+    folder = plan.write(tmp_path / "plan")
+    report = check_plan(inst, folder)
+    assert report.ok, [str(v) for v in report.violations]
+
+
+def test_service_level_pools_start_at_the_design_volumes() -> None:
+    # Each pool's call size is calibrated so that its capacity with the berths it starts with
+    # equals design capacity x the class's utilization (to the call-size grid: 10 TEU, 1,000 t).
+    from berthplan.generator import calibration as cal
+    from berthplan.model.pools import pools
+
+    inst = generate("small", 0, service_levels=True)
+    for pool in pools(inst):
+        if not pool.existing:
+            continue
+        design = sum(
+            b.count * b.capacity
+            for b in inst.berths
+            if (b.area, b.cargo) == (pool.area, pool.cargo)
+        )
+        unit = 10.0 if pool.cargo == "container" else 1000.0
+        tolerance = 0.5 * unit / float(pool.params.call_size or 1)
+        assert pool.capacity(pool.existing) == pytest.approx(
+            cal.MAX_UTILIZATION[pool.cargo] * design, rel=tolerance + 1e-9
+        )
+
+
+def test_service_levels_change_nothing_but_the_pools() -> None:
+    plain, pooled = generate("small", 2), generate("small", 2, service_levels=True)
+    assert plain.projects == pooled.projects and plain.berths == pooled.berths
+    assert plain.routes == pooled.routes and plain.service_levels == []
+
+
+def test_cli_generate_service_levels(tmp_path: Path) -> None:
+    out = tmp_path / "sl.yaml"
+    result = CliRunner().invoke(
+        main, ["generate", "--size", "small", "--seed", "1", "--service-levels", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "service_levels:\n  - cargo: container" in out.read_text(encoding="utf-8")
+    assert berthplan.load(out).service_levels

@@ -24,12 +24,18 @@ __all__ = ["generate_command", "register"]
 @click.option("--routes", type=int, help="Number of candidate routes.")
 @click.option("--years", type=int, help="Planning years.")
 @click.option("--start-year", "start_year", type=int, help="First planning year.")
+@click.option(
+    "--service-levels",
+    "pools",
+    is_flag=True,
+    help="Container and bulk berths as queue pools sized by service level (W/S).",
+)
 @user_errors
-def generate_command(size: str, seed: int, out: str, **knobs: int | None) -> None:
+def generate_command(size: str, seed: int, out: str, pools: bool, **knobs: int | None) -> None:
     """Write a seeded synthetic instance, feasible by construction, to OUT."""
     path = Path(out)
     fmt: Literal["yaml", "json"] = "json" if path.suffix.lower() == ".json" else "yaml"
-    g = construct(size, seed, **knobs)
+    g = construct(size, seed, service_levels=pools, **knobs)
     write_atomic(path, g.text(fmt))
     k = g.knobs
     click.echo(

@@ -12,7 +12,7 @@ from typing import Any
 
 _PLAIN = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
 _RESERVED = {"true", "false", "yes", "no", "on", "off", "null", "y", "n", "~"}
-_BLOCK_LISTS = {"projects", "routes"}
+_BLOCK_LISTS = {"projects", "routes", "service_levels"}
 _FLOW_LISTS = {"berths", "demand", "targets", "budget"}
 
 

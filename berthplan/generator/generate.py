@@ -127,7 +127,9 @@ class Generated:
         return to_json(self.data) if fmt == "json" else to_yaml(self.data, self.header)
 
 
-def _assemble(d: Draft, name: str, description: str) -> dict[str, Any]:
+def _assemble(
+    d: Draft, name: str, description: str, pools: tuple[list[Any], dict[str, float]] | None = None
+) -> dict[str, Any]:
     from berthplan.generator import calibration as cal
     from berthplan.generator.emit import clean
 
@@ -140,8 +142,9 @@ def _assemble(d: Draft, name: str, description: str) -> dict[str, Any]:
         "price_year": d.y0,
         "money_unit": cal.MONEY_UNIT,
         "tons_per_teu": cal.TONS_PER_TEU,
-        "max_utilization": dict(cal.MAX_UTILIZATION),
+        "max_utilization": dict(cal.MAX_UTILIZATION) if pools is None else pools[1],
         "penalties": dict(cal.PENALTIES),
+        "service_levels": [] if pools is None else pools[0],
         "ports": d.ports,
         "berths": d.berths,
         "projects": d.projects,
@@ -163,7 +166,9 @@ def _name(size: str, seed: int, k: Knobs) -> str:
     return "-".join(["gen", size, f"seed{seed}", *diff])
 
 
-def construct(size: str = "small", seed: int = 0, **knobs: Any) -> Generated:
+def construct(
+    size: str = "small", seed: int = 0, *, service_levels: bool = False, **knobs: Any
+) -> Generated:
     """Generate an instance and keep its reference schedule.
 
     Parameters
@@ -172,6 +177,9 @@ def construct(size: str = "small", seed: int = 0, **knobs: Any) -> Generated:
         ``small``, ``medium``, ``large`` or ``national``.
     seed : int
         Seed of ``numpy.random.default_rng`` (non-negative).
+    service_levels : bool
+        Make container, dry bulk and liquid bulk berths queue pools sized by service level
+        (:mod:`berthplan.generator.service`); the draws are the same as without.
     **knobs
         ``ports``, ``areas_per_port``, ``projects``, ``routes``, ``years``, ``start_year``.
 
@@ -197,6 +205,7 @@ def construct(size: str = "small", seed: int = 0, **knobs: Any) -> Generated:
         build_targets,
         reference_schedule,
     )
+    from berthplan.generator.service import service_levels as pool_records
     from berthplan.model.instance import Instance
     from berthplan.model.io import validate_instance
 
@@ -210,18 +219,19 @@ def construct(size: str = "small", seed: int = 0, **knobs: Any) -> Generated:
     build_projects(d)
     build_candidate_routes(d)
     build_demand(d)
-    name = _name(size, int(seed), k)
+    pools = pool_records(d) if service_levels else None
+    name = _name(size, int(seed), k) + ("-sl" if service_levels else "")
     description = (
         f"Synthetic instance (berthplan generate --size {size} --seed {seed}), calibrated on "
         f"liaoning-2023: {k.ports} ports, {k.areas} areas, {k.projects} projects, {k.routes} "
         f"candidate routes, {k.start_year}-{k.end_year}. Targets and budgets are set from a "
         "reference schedule the generator built, so the instance is feasible."
     )
-    draft_instance = Instance.model_validate(_assemble(d, name, description))
+    draft_instance = Instance.model_validate(_assemble(d, name, description, pools))
     ref = reference_schedule(d, draft_instance)
     build_targets(d, ref)
     tight = build_budget(d, draft_instance, ref)
-    data = _assemble(d, name, description)
+    data = _assemble(d, name, description, pools)
     inst = validate_instance(Instance.model_validate(data), f"<generate {size} seed {seed}>")
     return Generated(inst, data, ref, tight, k, _header(size, int(seed), k, inst, ref, tight))
 

@@ -314,3 +314,25 @@ def test_an_area_can_opt_out_of_pooling(tmp_path: Path) -> None:
     assert row(kpis, year=2025)["cargo_tons"] == pytest.approx(CAP1 + 8_000_000, rel=1e-9)
     plan.write(tmp_path / "plan")
     assert check_plan(inst, tmp_path / "plan").ok
+
+
+# -- views --------------------------------------------------------------------------------
+
+
+def test_plots_and_report_show_the_service_levels(tmp_path: Path) -> None:
+    from berthplan.viz.figures import plot_plan, png_bytes
+    from berthplan.viz.queues import queues_figure
+    from berthplan.viz.report import report_html
+
+    plan = solve("21-waiting-cost")
+    folder = plan.write(tmp_path / "plan")
+    written = [p.name for p in plot_plan(folder, tmp_path / "png")]
+    assert written[-1] == "queues.png"
+    in_memory = png_bytes(queues_figure(plan))
+    assert in_memory == (tmp_path / "png" / "queues.png").read_bytes()
+    html = report_html(plan)
+    assert "Service levels: ship waiting per queue pool" in html
+    assert "a/dry_bulk" not in html or "W/S limit" in html
+    plain = berthplan.solve(berthplan.load(Path("instances/example.yaml")))
+    assert "Service levels" not in report_html(plain)
+    assert "queues.png" not in [p.name for p in plot_plan(plain, tmp_path / "plain")]

@@ -9,11 +9,9 @@ the ``Software`` metadata (Agg writes no timestamp).
 
 from __future__ import annotations
 
-import io
 import math
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +20,8 @@ import matplotlib
 if "matplotlib.pyplot" not in sys.modules:
     matplotlib.use("Agg")
 
-import matplotlib.style
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.transforms import Bbox
@@ -34,6 +30,7 @@ from berthplan.errors import UsageError
 from berthplan.results import atomic
 from berthplan.results.folder import read_plan, records
 from berthplan.results.plan import Plan
+from berthplan.viz.style import DPI, empty, figure, png_bytes, style, years_axis
 
 __all__ = [
     "DPI",
@@ -48,11 +45,6 @@ __all__ = [
     "targets_figure",
 ]
 
-DPI = 100
-WIDTH = 10.0  # inches; heights grow with the content (rows of bars or panels)
-RC: dict[str, Any] = {"svg.hashsalt": "berthplan", "font.family": "DejaVu Sans", "font.size": 8.5}
-RC |= {"axes.titlesize": 9.5, "figure.dpi": DPI, "savefig.dpi": DPI}
-"""rcParams over matplotlib's default style, for every figure (fixed: deterministic output)."""
 CARGO_ORDER = ("container", "dry_bulk", "liquid_bulk", "lng", "grain", "general", "ro_ro")
 STAGES = ("ongoing", "new", "preliminary", "candidate")
 STAGE_COLORS = dict(zip(STAGES, ("#4c72b0", "#55a868", "#dd8452", "#8172b3"), strict=True))
@@ -62,39 +54,9 @@ SCALE = {"cargo_tons": (1e-6, "Mt"), "container_teu": (1e-6, "M TEU"), "t": (1e-
 SCALE |= {"TEU": (1e-6, "M TEU"), "berths_10k": (1.0, "berths"), "new_routes": (1.0, "routes")}
 
 
-@contextmanager
-def _style() -> Iterator[None]:
-    with matplotlib.style.context(["default", RC]):
-        yield
-
-
-def _figure(height: float) -> Figure:
-    fig = Figure(figsize=(WIDTH, round(height, 2)), dpi=DPI, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def png_bytes(fig: Figure) -> bytes:
-    """The figure as PNG bytes, deterministic (fixed dpi, no ``Software`` metadata)."""
-    buf = io.BytesIO()
-    with _style():
-        fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
-    return buf.getvalue()
-
-
 def _horizon(plan: Plan) -> list[int]:
     k = plan.table("kpis")
     return [int(y) for y in k.loc[k["cargo_tons"].notna(), "year"]]
-
-
-def _years(ax: Axes, years: list[int], offset: float = 0.0) -> None:
-    ticks = years[:: max(1, math.ceil(len(years) / 16))]
-    ax.set_xticks([y + offset for y in ticks], labels=[str(y) for y in ticks])
-
-
-def _empty(ax: Axes, text: str) -> None:
-    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", color="0.4")
-    ax.set_axis_off()
 
 
 def _built(plan: Plan) -> list[dict[str, Any]]:
@@ -116,7 +78,7 @@ def _gantt_axes(ax: Axes, rows: list[dict[str, Any]], horizon: list[int]) -> Non
     if horizon:
         ax.axvspan(horizon[0], horizon[-1] + 1, color="0.93", zorder=0)
     first = min([r["start_year"] for r in rows] + horizon[:1])
-    _years(ax, list(range(first, max(r["completion_year"] for r in rows) + 1)), 0.5)
+    years_axis(ax, list(range(first, max(r["completion_year"] for r in rows) + 1)), 0.5)
     stages = {str(r["stage"]) for r in rows}
     handles = [Patch(color=c, label=s) for s, c in STAGE_COLORS.items() if s in stages]
     handles.append(Patch(color="0.93", label="planning horizon"))
@@ -130,13 +92,13 @@ def gantt_figure(plan: Plan) -> Figure:
     A bar per project covers its construction years, from ``start_year`` to
     ``completion_year`` (projects.csv); the planning horizon is shaded.
     """
-    with _style():
+    with style():
         rows = _built(plan)
-        fig = _figure(max(2.4, 1.3 + 0.3 * len(rows)))
+        fig = figure(max(2.4, 1.3 + 0.3 * len(rows)))
         ax = fig.add_subplot()
         ax.set_title(f"Construction schedule by port: {plan.get('instance.name')}")
         if not rows:
-            _empty(ax, "no project is built")
+            empty(ax, "no project is built")
             return fig
         for i, r in enumerate(rows):
             start, width = r["start_year"], r["completion_year"] - r["start_year"] + 1
@@ -145,7 +107,8 @@ def gantt_figure(plan: Plan) -> Figure:
     return fig
 
 
-def _short(text: str, n: int = 40) -> str:
+def _short(text: object, n: int = 40) -> str:
+    text = text if isinstance(text, str) else ""  # an empty name reads back as missing
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
@@ -190,7 +153,7 @@ def _panel(
         _draw_targets(ax, targets, scale)
     ax.set_title(title)
     ax.set_ylabel(label)
-    _years(ax, years)
+    years_axis(ax, years)
 
 
 def _tons_per_teu(plan: Plan) -> float:
@@ -251,11 +214,11 @@ def capacity_figure(plan: Plan) -> Figure:
     targets); one for all cargo in tonnes (kpis.csv ``cargo_tons``, capacity with TEU at the
     instance's tons per TEU) against the ``cargo_tons`` targets; one per port target.
     """
-    with _style():
+    with style():
         panels = _capacity_panels(plan)
         cols = 2 if len(panels) > 1 else 1
         rows = math.ceil(len(panels) / cols)
-        fig = _figure(2.6 * rows + 0.4)
+        fig = figure(2.6 * rows + 0.4)
         axes = fig.subplots(rows, cols, squeeze=False).ravel().tolist()
         fig.suptitle(f"Capacity, throughput and targets: {plan.get('instance.name')}")
         for ax, (title, series, unit, targets) in zip(axes, panels, strict=False):
@@ -268,10 +231,10 @@ def capacity_figure(plan: Plan) -> Figure:
 
 def kpi_figure(plan: Plan) -> Figure:
     """The four province KPIs per horizon year (kpis.csv) against their targets."""
-    with _style():
+    with style():
         k = plan.table("kpis")
         k = k[k["cargo_tons"].notna()]
-        fig = _figure(5.6)
+        fig = figure(5.6)
         axes = fig.subplots(2, 2).ravel().tolist()
         fig.suptitle(f"KPIs against province targets: {plan.get('instance.name')}")
         years = [int(y) for y in k["year"]]
@@ -281,17 +244,17 @@ def kpi_figure(plan: Plan) -> Figure:
             _draw_targets(ax, _targets(plan, metric, None), scale)
             ax.set_title(metric)
             ax.set_ylabel(unit)
-            _years(ax, years)
+            years_axis(ax, years)
         _legend(fig, axes)
     return fig
 
 
 def spending_figure(plan: Plan) -> Figure:
     """Yearly spending (kpis.csv, undiscounted money) stacked: capex, opex, route cost."""
-    with _style():
+    with style():
         k = plan.table("kpis")
         years = [int(y) for y in k["year"]]
-        fig = _figure(3.6)
+        fig = figure(3.6)
         ax = fig.add_subplot()
         ax.set_title(f"Yearly spending (undiscounted): {plan.get('instance.name')}")
         bottom = pd.Series(0.0, index=k.index)
@@ -305,7 +268,7 @@ def spending_figure(plan: Plan) -> Figure:
             ax.axvspan(horizon[-1] + 0.5, years[-1] + 0.5, color="0.93", zorder=0)
             where = ax.get_xaxis_transform()
             ax.text(horizon[-1] + 0.6, 0.98, "after the horizon", transform=where, va="top")
-        _years(ax, years)
+        years_axis(ax, years)
         unit, year = plan.get("instance.money_unit"), plan.get("instance.price_year")
         ax.set_ylabel(f"{unit}, {year} prices" if unit else "money (the instance's money_unit)")
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
@@ -336,14 +299,14 @@ def target_rows(plan: Plan) -> tuple[list[str], list[list[str]], list[str]]:
 
 def targets_figure(plan: Plan) -> Figure:
     """The KPI-vs-target table (targets.csv) as a figure; short rows red, tight rows yellow."""
-    with _style():
+    with style():
         header, rows, status = target_rows(plan)
-        fig = _figure(0.5 + 0.22 * (len(rows) + 1))
+        fig = figure(0.5 + 0.22 * (len(rows) + 1))
         ax = fig.add_subplot()
         ax.set_axis_off()
         ax.set_title(f"KPIs against targets: {plan.get('instance.name')}")
         if not rows:
-            _empty(ax, "no targets")
+            empty(ax, "no targets")
             return fig
         shade = {"short": "#f4c7c3", "tight": "#fff2cc", "met": "white"}
         colours = [[shade[s]] * len(header) for s in status]
@@ -373,8 +336,9 @@ def plot_plan(plan: Plan | str | Path, out_dir: str | Path) -> list[Path]:
     plan : Plan or path
         A plan, or a plan folder (``berthplan solve --out``).
     out_dir : path
-        Where to write ``gantt.png``, ``capacity.png``, ``kpis.png``, ``spending.png`` and
-        ``targets.png`` (created if missing; each file replaced atomically).
+        Where to write ``gantt.png``, ``capacity.png``, ``kpis.png``, ``spending.png``,
+        ``targets.png`` and, for plans with service levels, ``queues.png`` (created if missing;
+        each file replaced atomically).
 
     Returns
     -------
@@ -394,4 +358,8 @@ def plot_plan(plan: Plan | str | Path, out_dir: str | Path) -> list[Path]:
     written = []
     for name, draw in FIGURES.items():
         written.append(atomic.write_bytes(out / f"{name}.png", png_bytes(draw(plan))))
+    if "queues" in plan.tables:  # service levels: occupancy and W/S per pool
+        from berthplan.viz.queues import queues_figure
+
+        written.append(atomic.write_bytes(out / "queues.png", png_bytes(queues_figure(plan))))
     return written

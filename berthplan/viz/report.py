@@ -178,7 +178,29 @@ def _plan_section(plan: Plan) -> list[str]:
             header, rows, status = target_rows(plan)
             table = _table(header, rows, status, numeric=(0, 3, 4, 5))
             parts.append(table if rows else "<p>No targets.</p>")
+    if "queues" in plan.tables:
+        parts += _queues_section(plan)
     return parts
+
+
+def _queues_section(plan: Plan) -> list[str]:
+    """Occupancy and W/S per pool against the limit, and the pool-years closest to it."""
+    from berthplan.viz.queues import queues_figure
+
+    title = "Service levels: ship waiting per queue pool"
+    q = plan.tables["queues"]
+    use = q["wait_ratio"].astype(float) / q["max_wait_ratio"].astype(float)
+    top = q.assign(_use=use).sort_values("_use", ascending=False, kind="stable").head(10)
+    header = ["year", "area", "cargo", "queue", "berths", "occupancy", "W/S", "W/S limit"]
+    header += ["mean wait (h)", "waiting cost"]
+    cols = ["year", "area", "cargo", "queue", "berths", "occupancy", "wait_ratio"]
+    cols += ["max_wait_ratio", "wait_hours", "waiting_cost"]
+    rows = [[r[c] for c in cols] for r in records(top)]
+    note = (
+        "<p>W/S is the ships' mean waiting time over their mean service time; a pool's "
+        "capacity is its throughput at the W/S limit. The pool-years closest to their limit:</p>"
+    )
+    return [f"<h2>{title}</h2>", _img(queues_figure(plan), title), note, _table(header, rows)]
 
 
 def _compare_section(c: Comparison) -> list[str]:

@@ -336,3 +336,23 @@ def test_plots_and_report_show_the_service_levels(tmp_path: Path) -> None:
     plain = berthplan.solve(berthplan.load(Path("instances/example.yaml")))
     assert "Service levels" not in report_html(plain)
     assert "queues.png" not in [p.name for p in plot_plan(plain, tmp_path / "plain")]
+
+
+def test_the_commented_example_block_is_a_valid_service_level() -> None:
+    # instances/example.yaml documents service_levels in a commented block: uncommented (and the
+    # pooled class's max_utilization removed, as the comment says) it validates and solves.
+    text = Path("instances/example.yaml").read_text(encoding="utf-8")
+    lines = []
+    for line in text.splitlines():
+        if line.startswith("# service_levels:"):
+            line = "service_levels:"
+        elif line.startswith(("#   - ", "#     ", "#       - ")):
+            line = line[1:]
+        elif line.strip().startswith("dry_bulk: 1.3"):
+            continue
+        lines.append(line)
+    inst = berthplan.loads("\n".join(lines), "example-with-pools.yaml")
+    (pool,) = pools(inst)
+    assert (pool.area, pool.params.service_hours, pool.params.queue) == ("p2-main", 40, "M/E2/n")
+    plan = berthplan.solve(inst)
+    assert plan.status == "optimal" and "queues" in plan.tables

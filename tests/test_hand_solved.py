@@ -120,6 +120,8 @@ CASES: dict[str, Case] = {
     "16-new-routes-count": Case(66.0, {}, {"pair": 2031, "single": 2030}),
     "17-max-utilization": Case(120.0, {"small": None, "mid": 2030, "big": None}),
     "18-stage-defaults": Case(350.0, {"fixed": 2030, "prep": None, "cand": 2030}),
+    "19-pool-levels": Case(100 + 0.001 * (8e6 - 1e7 / 3), {"j1": 2024}),
+    "20-pooling": Case(100.0, {"a-2": 2024, "b-1": None}),
 }
 
 TABLE_CHECKS: dict[str, Callable[[Plan], None]] = {}
@@ -420,3 +422,20 @@ def test_user_tiny_instance_matches_its_test_copy(filename: str) -> None:
     """instances/tiny/ holds verbatim copies (comments included) of hand-solved test files."""
     user = (USER_TINY / filename).read_text(encoding="utf-8")
     assert user == (TINY / filename).read_text(encoding="utf-8")
+
+
+@checks("19-pool-levels")
+def _pool_levels(plan: Plan) -> None:
+    # M/M/1 at W/S <= 0.5: rho* = 1/3; M/M/2: rho* = 1/sqrt(3); 200 calls/berth/yr x 50,000 t
+    one_berth, two_berths = 1e7 / 3, 2e7 / 3**0.5
+    assert cap(plan, 2024, "dry_bulk", "a") == approx((one_berth, one_berth))
+    assert cap(plan, 2025, "dry_bulk", "a") == approx((two_berths, 8e6))
+    q = plan.tables["queues"]
+    assert [int(n) for n in q["berths"]] == [1, 2]
+    assert float(one(q, year=2025)["wait_ratio"]) == approx(0.16 / 0.84)
+
+
+@checks("20-pooling")
+def _pooling(plan: Plan) -> None:
+    assert by_year(plan, "cargo_tons")[2025] == approx(2e7 / 3**0.5)
+    assert project(plan, "b-1")["decision"] == "skip"

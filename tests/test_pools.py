@@ -1,6 +1,7 @@
 """Queue pools sized by service level: hand-solved instances, enumeration, the checker's rule.
 
-The hand-solved instances are ``tests/data/tiny/19-*``, ``20-*`` and ``21-*``; each header
+The hand-solved instances are ``tests/data/tiny/19-*`` and ``20-*`` and
+``tests/data/pools/waiting-cost.yaml``; each header
 gives the model, the enumeration of schedules with their costs and the optimum, computed from
 closed forms (M/M/1: W/S = rho / (1 - rho); M/M/2: W/S = rho^2 / (1 - rho^2)).
 """
@@ -26,13 +27,15 @@ from berthplan.results.outcome import Decisions
 from berthplan.results.plan import Plan
 
 TINY = Path(__file__).parent / "data" / "tiny"
+POOLS = Path(__file__).parent / "data" / "pools"
 BACKENDS = ["highs", "pulp:cbc"]
 CAP1 = 1 / 3 * 200 * 50_000  # M/M/1 at W/S <= 0.5
 CAP2 = 2 / math.sqrt(3) * 200 * 50_000  # M/M/2 at W/S <= 0.5
 
 
 def solve(name: str, backend: str = "highs") -> Plan:
-    return berthplan.solve(berthplan.load(TINY / f"{name}.yaml"), backend)
+    folder = POOLS if name == "waiting-cost" else TINY
+    return berthplan.solve(berthplan.load(folder / f"{name}.yaml"), backend)
 
 
 def row(df: pd.DataFrame, **where: object) -> pd.Series:
@@ -72,7 +75,7 @@ def test_pooling_beats_a_cheaper_berth_elsewhere(backend: str) -> None:
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_waiting_cost_pays_for_a_berth(backend: str) -> None:
-    plan = solve("21-waiting-cost", backend)
+    plan = solve("waiting-cost", backend)
     assert plan.decisions.starts == {"j1": 2024}
     q = plan.tables["queues"]
     exact = {2024: 400.0, 2025: 1600 / 99, 2026: 1600 / 99}  # hand values, header
@@ -91,9 +94,9 @@ def test_waiting_cost_pays_for_a_berth(backend: str) -> None:
 
 
 def test_waiting_can_make_serving_less_the_cheaper_plan(tmp_path: Path) -> None:
-    # 21-waiting-cost with unserved tonnes nearly free and waiting dear: serving every ship
+    # waiting-cost.yaml with unserved tonnes nearly free and waiting dear: serving every ship
     # costs more than turning some away, so throughput is a decision read from the solver.
-    text = (TINY / "21-waiting-cost.yaml").read_text(encoding="utf-8")
+    text = (POOLS / "waiting-cost.yaml").read_text(encoding="utf-8")
     text = text.replace("unserved_ton: 0.01", "unserved_ton: 0.000001")
     text = text.replace("waiting_cost: 0.1", "waiting_cost: 10.0")
     inst = berthplan.loads(text, "served-less.yaml")
@@ -236,7 +239,7 @@ def test_optimum_is_the_best_enumerated_schedule(seed: int, tmp_path: Path) -> N
 
 @pytest.fixture(scope="module")
 def waiting_plan(tmp_path_factory: pytest.TempPathFactory) -> tuple[Instance, Path]:
-    inst = berthplan.load(TINY / "21-waiting-cost.yaml")
+    inst = berthplan.load(POOLS / "waiting-cost.yaml")
     folder = tmp_path_factory.mktemp("pools") / "plan"
     berthplan.solve(inst).write(folder)
     assert check_plan(inst, folder).ok
@@ -324,7 +327,7 @@ def test_plots_and_report_show_the_service_levels(tmp_path: Path) -> None:
     from berthplan.viz.queues import queues_figure
     from berthplan.viz.report import report_html
 
-    plan = solve("21-waiting-cost")
+    plan = solve("waiting-cost")
     folder = plan.write(tmp_path / "plan")
     written = [p.name for p in plot_plan(folder, tmp_path / "png")]
     assert written[-1] == "queues.png"

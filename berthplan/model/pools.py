@@ -31,8 +31,8 @@ from berthplan.model.service import PoolParameters
 
 FloatArray = NDArray[np.float64]
 
-WAIT_REL = 0.01
-WAIT_ABS = 0.0005
+WAIT_REL = 0.02
+WAIT_ABS = 0.001
 """The charged (interpolated) waiting hours exceed the exact ones by at most ``WAIT_REL`` of
 the exact value plus ``WAIT_ABS`` of the waiting hours at the W/S limit (enforced on a grid of
 ``_GRID`` occupancies; tests/model/test_pools measure it on a grid ten times finer)."""

@@ -272,6 +272,33 @@ class Sets:
         return out
 
     @cached_property
+    def pool_levels(self) -> list[list[list[int]]]:
+        """Per pool and horizon year, the berth counts the pool can have that year.
+
+        Existing berths plus any subset of the projects that can be in service by then (their
+        earliest start + duration), always including committed ones that must be (latest start +
+        duration); a project a scenario skips never counts.
+        """
+        by_id = {p.id: p for p in self.projects}
+        out = []
+        for pool in self.pools:
+            per_year = []
+            for y in self.years.tolist():
+                counts = {pool.existing}
+                for pid, k in pool.adds:
+                    p = by_id[pid]
+                    lo, hi = self.inst.start_window(p)
+                    if p.decision == "skip" or lo + p.duration > y:
+                        continue
+                    if p.committed and hi + p.duration <= y:
+                        counts = {c + k for c in counts}
+                    else:
+                        counts |= {c + k for c in counts}
+                per_year.append(sorted(counts))
+            out.append(per_year)
+        return out
+
+    @cached_property
     def waiting_costs(self) -> bool:
         """True when some pool charges ship waiting: throughput is then a decision."""
         return any((q.params.waiting_cost or 0) > 0 for q in self.pools)

@@ -58,7 +58,7 @@ def define_pool_variables(m: Model, s: Sets, handled: VarBlock, served: VarBlock
         if col is None:  # no route calls: the pool serves nothing
             continue
         for yi, y in enumerate(s.years.tolist()):
-            for n in pool.levels:
+            for n in s.pool_levels[q][yi]:
                 levels.append(Level(q, n, yi, col[0] + yi))
                 labels.append(f"[{pool.id},{n},{y}]")
     level = m.add_variables("level", ["level" + lab for lab in labels], ub=1, integer=True)

@@ -27,6 +27,7 @@ from typing import cast
 
 import numpy as np
 import numpy.typing as npt
+from threadpoolctl import threadpool_limits
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -243,8 +244,11 @@ def wait_ratio_ctmc(ka: int, ks: int, n: int, rho: FloatArray) -> FloatArray:
     """
     out = np.zeros(rho.shape)
     pos = np.flatnonzero(rho > 0.0)
-    for i in range(0, pos.size, _CHUNK):
-        idx = pos[i : i + _CHUNK]
-        lam = n * rho[idx]
-        out[idx] = _lq_chunk(ka, ks, n, lam) / lam
+    # Small dense products: multithreaded BLAS is 10-20x slower here than one thread (n >= 60
+    # took 20-40 s instead of 1-3 s on this 2-core machine), so pin BLAS to one thread.
+    with threadpool_limits(limits=1, user_api="blas"):
+        for i in range(0, pos.size, _CHUNK):
+            idx = pos[i : i + _CHUNK]
+            lam = n * rho[idx]
+            out[idx] = _lq_chunk(ka, ks, n, lam) / lam
     return out

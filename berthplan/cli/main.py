@@ -46,9 +46,9 @@ def schema() -> None:
 
 def _register() -> None:
     # One module per command family; each imports only click (and light modules) at start-up.
-    from berthplan.cli import check, generate, planning, queue, solving, studies
+    from berthplan.cli import check, generate, planning, queue, simulate, solving, studies
 
-    for family in (solving, check, planning, studies, generate, queue):
+    for family in (solving, check, planning, studies, generate, queue, simulate):
         family.register(main)
 
 

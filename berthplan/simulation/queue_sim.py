@@ -2,8 +2,9 @@
 
 A pool is ``n`` identical berths served first come, first served (a :class:`simpy.Resource`
 of capacity ``n``). Ships arrive in a renewal stream with Erlang-``k`` interarrival times
-(``k = 1``: Poisson arrivals) and occupy a berth for an Erlang-``k`` service time, so one spec
-covers M/M/n, M/E2/n, E2/M/n and E2/E2/n.
+(``k = 1``: Poisson arrivals) and occupy a berth for an Erlang-``k`` service time, or for
+exactly E[S] with ``deterministic_service``, so one spec covers M/M/n, M/E2/n, E2/M/n, E2/E2/n
+and M/D/n (or E2/D/n).
 
 Design
 ------
@@ -102,9 +103,12 @@ class PoolSpec:
     arrival_shape : int
         Erlang shape of the interarrival times: 1 = Poisson arrivals (M), 2 = E2.
     service_shape : int
-        Erlang shape of the service times: 1 = exponential (M), 2 = E2.
+        Erlang shape of the service times: 1 = exponential (M), 2 = E2. Still validated, but
+        unused when ``deterministic_service`` is set.
     hours : float
         Measured horizon of one replication in hours (e.g. operating hours per year).
+    deterministic_service : bool, default False
+        Every ship occupies its berth for exactly ``service_hours`` (D in Kendall notation).
 
     Raises
     ------
@@ -120,6 +124,7 @@ class PoolSpec:
     arrival_shape: int
     service_shape: int
     hours: float
+    deterministic_service: bool = False
 
     def __post_init__(self) -> None:
         for name in ("berths", "arrival_shape", "service_shape"):
@@ -129,6 +134,9 @@ class PoolSpec:
         _positive("arrival_rate", self.arrival_rate)
         _positive("service_hours", self.service_hours)
         _positive("hours", self.hours)
+        if not isinstance(self.deterministic_service, bool):
+            msg = f"deterministic_service must be a bool, got {self.deterministic_service!r}"
+            raise ValueError(msg)
 
     @property
     def occupancy(self) -> float:
@@ -291,9 +299,12 @@ def simulate_replication(
     gaps = _arrival_gaps(_substream(seq, _ARRIVAL_STREAM), spec, end)
     count = gaps.size
     k = spec.service_shape
-    service = _substream(seq, _SERVICE_STREAM).standard_gamma(k, size=count) * (
-        spec.service_hours / k
-    )
+    if spec.deterministic_service:
+        service = np.full(count, float(spec.service_hours))
+    else:
+        service = _substream(seq, _SERVICE_STREAM).standard_gamma(k, size=count) * (
+            spec.service_hours / k
+        )
 
     arrived = np.empty(count)
     started = np.empty(count)

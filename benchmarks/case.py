@@ -1,6 +1,6 @@
 """One benchmark case in a fresh process: prints one JSON line of measurements.
 
-    python benchmarks/case.py --size small --seed 0 --backend highs --time-limit 60
+    python benchmarks/case.py --size small --seed 0 --backend highs --time-limit 60 [--service-levels]
 
 Measured (seconds unless said): ``generate`` (instance construction and validation),
 ``build`` (index sets + formulation + sparse arrays: median of --repeats), ``load`` (handing
@@ -110,11 +110,14 @@ def main() -> None:
     ap.add_argument("--time-limit", type=float, default=60.0)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--skip-optimum", action="store_true", help="only the 1 %% solve")
+    ap.add_argument(
+        "--service-levels", action="store_true", help="generate with queue pools (service levels)"
+    )
     args = ap.parse_args()
     warnings.simplefilter("ignore", DeprecationWarning)
 
     t0 = time.perf_counter()
-    inst = generate(args.size, args.seed)
+    inst = generate(args.size, args.seed, service_levels=args.service_levels)
     out: dict[str, Any] = vars(args) | {"generate": time.perf_counter() - t0}
     out["build"], built = timed(lambda: build(inst).model.arrays(), args.repeats)
     arrays: Arrays = built

@@ -41,7 +41,11 @@ RUNGS: dict[str, dict[str, Any]] = {
 
 
 def run(
-    rung: str, backends: list[str] | None, seeds: list[int] | None, limit: float | None
+    rung: str,
+    backends: list[str] | None,
+    seeds: list[int] | None,
+    limit: float | None,
+    service_levels: bool = False,
 ) -> None:
     spec = RUNGS[rung]
     RESULTS.parent.mkdir(exist_ok=True)
@@ -61,6 +65,8 @@ def run(
             ]
             if spec.get("only_1pct"):
                 cmd += ["--skip-optimum", "--repeats", "1"]
+            if service_levels:
+                cmd.append("--service-levels")
             t0 = time.perf_counter()
             proc = subprocess.run(cmd, capture_output=True, text=True)
             line = (
@@ -75,6 +81,7 @@ def run(
                     "size": rung,
                     "seed": seed,
                     "backend": backend,
+                    "service_levels": service_levels,
                     "error": proc.stderr.strip()[-500:],
                 }
             )
@@ -86,14 +93,19 @@ def run(
 
 def summary_line(r: dict[str, Any]) -> str:
     if "error" in r:
-        return f"{r['size']} seed {r['seed']} {r['backend']}: ERROR {r['error'][-200:]}"
+        return f"{_rung(r)} seed {r['seed']} {r['backend']}: ERROR {r['error'][-200:]}"
     one, opt = r["solve_1pct"], r.get("solve_opt") or {}
     return (
-        f"{r['size']} seed {r['seed']} {r['backend']}: build {r['build']:.3f}s load "
+        f"{_rung(r)} seed {r['seed']} {r['backend']}: build {r['build']:.3f}s load "
         f"{r['load'] if r['load'] is None else round(r['load'], 3)}s 1% {one['wall']:.2f}s "
         f"({one['status']}) opt {opt.get('wall', float('nan')):.2f}s ({opt.get('status')}) "
         f"obj {opt.get('objective') or one['objective']} rss {r['peak_rss_mb']:.0f} MB"
     )
+
+
+def _rung(r: dict[str, Any]) -> str:
+    """The rung's name, ``+sl`` for instances generated with service levels."""
+    return str(r["size"]) + ("+sl" if r.get("service_levels") else "")
 
 
 def _fmt(v: Any, digits: int = 3) -> str:
@@ -108,14 +120,14 @@ def table() -> None:
     records = [json.loads(x) for x in RESULTS.read_text(encoding="utf-8").splitlines() if x.strip()]
     latest: dict[tuple[str, int, str], dict[str, Any]] = {}
     for r in records:  # a re-run replaces the earlier measurement of the same case
-        latest[(r["size"], r["seed"], r["backend"])] = r
+        latest[(_rung(r), r["seed"], r["backend"])] = r
     by_size: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in latest.values():
-        by_size[r["size"]].append(r)
+        by_size[_rung(r)].append(r)
     for size in RUNGS:
-        rows = by_size.get(size)
-        if rows:
-            print_size(size, rows)
+        for name in (size, f"{size}+sl"):
+            if by_size.get(name):
+                print_size(name, by_size[name])
 
 
 def print_size(size: str, rows: list[dict[str, Any]]) -> None:
@@ -196,12 +208,13 @@ def main() -> None:
     r.add_argument("--backends", nargs="*")
     r.add_argument("--seeds", nargs="*", type=int)
     r.add_argument("--time-limit", type=float)
+    r.add_argument("--service-levels", action="store_true", help="queue-pool instances")
     sub.add_parser("table")
     e = sub.add_parser("e2e")
     e.add_argument("--repeats", type=int, default=7)
     args = ap.parse_args()
     if args.cmd == "run":
-        run(args.rung, args.backends, args.seeds, args.time_limit)
+        run(args.rung, args.backends, args.seeds, args.time_limit, args.service_levels)
     elif args.cmd == "table":
         table()
     else:

@@ -361,3 +361,24 @@ def test_the_commented_example_block_is_a_valid_service_level() -> None:
     assert (pool.area, pool.params.service_hours, pool.params.queue) == ("p2-main", 40, "M/E2/n")
     plan = berthplan.solve(inst)
     assert plan.status == "optimal" and "queues" in plan.tables
+
+
+def test_infeasibility_names_the_pool_year_and_needed_wait_ratio(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from berthplan.cli import main
+
+    out = tmp_path / "plan"
+    result = CliRunner().invoke(main, ["solve", str(POOLS / "at-limit.yaml"), "--out", str(out)])
+    assert result.exit_code == 3, result.output
+    assert "cargo_tons (province) in 2025" in result.output
+    assert (
+        "queue pool a/dry_bulk: 1 berths at its W/S limit 0.5; would need W/S 0.667"
+        in result.output
+    )
+    import json
+
+    (short,) = json.loads((out / "solve.json").read_text(encoding="utf-8"))["shortfalls"]
+    (limit,) = short["pools_at_limit"]
+    assert limit["needed_wait_ratio"] == pytest.approx(0.4 / 0.6, rel=1e-9)
+    assert check_plan(berthplan.load(POOLS / "at-limit.yaml"), out).ok

@@ -128,12 +128,16 @@ def _shortfall_report(plan: Plan) -> str:
     t = plan.tables["targets"]
     short = t[(t["shortfall"] > 0) & t["hard"]]
     lines = ["infeasible: the hard targets cannot all be met; the closest plan falls short of:"]
+    from berthplan.results.limits import pools_at_limit
+
     for r in short.to_dict("records"):
-        scope = r["port"] if isinstance(r["port"], str) else "province"
+        port = r["port"] if isinstance(r["port"], str) else None
         lines.append(
-            f"  {r['metric']} ({scope}) in {r['year']}: target {_num(r['target'])}, "
+            f"  {r['metric']} ({port or 'province'}) in {r['year']}: target {_num(r['target'])}, "
             f"reachable {_num(r['achieved'])}, short by {_num(r['shortfall'])}"
         )
+        limits = pools_at_limit(plan.outcome, int(r["year"]), r["metric"], port, r["shortfall"])
+        lines += [f"    queue pool {p.explain()}" for p in limits]
     return "\n".join(lines)
 
 

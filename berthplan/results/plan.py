@@ -19,6 +19,7 @@ from berthplan.errors import UsageError
 from berthplan.model.instance import Instance
 from berthplan.model.sets import Sets
 from berthplan.results import atomic, tables
+from berthplan.results.limits import pools_at_limit
 from berthplan.results.outcome import Decisions, Outcome
 from berthplan.results.tables import OPTIONAL_TABLES, TABLES
 
@@ -220,16 +221,7 @@ class Plan:
             "model": info.model_size,
             "breakdown": breakdown,
             "shortfalls": [
-                {
-                    "year": int(r["year"]),
-                    "metric": r["metric"],
-                    "port": r["port"] if isinstance(r["port"], str) else None,
-                    "target": float(r["target"]),
-                    "achieved": float(r["achieved"]),
-                    "shortfall": float(r["shortfall"]),
-                    "hard": bool(r["hard"]),
-                }
-                for r in short.to_dict("records")
+                self._shortfall({str(k): v for k, v in r.items()}) for r in short.to_dict("records")
             ],
             "versions": {
                 "berthplan": __version__,
@@ -238,6 +230,24 @@ class Plan:
             },
             **info.extra,
         }
+
+    def _shortfall(self, r: dict[str, Any]) -> dict[str, Any]:
+        port = r["port"] if isinstance(r["port"], str) else None
+        out = {
+            "year": int(r["year"]),
+            "metric": r["metric"],
+            "port": port,
+            "target": float(r["target"]),
+            "achieved": float(r["achieved"]),
+            "shortfall": float(r["shortfall"]),
+            "hard": bool(r["hard"]),
+        }
+        if self.outcome.s.pools:  # service levels: the pools whose W/S limit binds
+            limits = pools_at_limit(
+                self.outcome, out["year"], out["metric"], port, out["shortfall"]
+            )
+            out["pools_at_limit"] = [p.record() for p in limits]
+        return out
 
     def write(self, folder: str | Path) -> Path:
         """Write every table, solve.json and solver.log into ``folder``, atomically."""

@@ -23,6 +23,7 @@ from berthplan.optimization.export import write_model
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = sorted((ROOT / "tests" / "data" / "tiny").glob("*.yaml"))
+POOLS = sorted((ROOT / "tests" / "data" / "pools").glob("*.yaml"))  # service levels
 LIAONING = ROOT / "instances" / "liaoning-2023.yaml"
 EXAMPLE = ROOT / "instances" / "example.yaml"
 INTEGER_ONLY = {"ortools:cpsat"}
@@ -49,7 +50,7 @@ def reference(path: Path) -> float:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("path", [*TINY, EXAMPLE], ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", [*TINY, *POOLS, EXAMPLE], ids=lambda p: p.stem)
 def test_exact_backends_agree_on_small_instances(backend: str, path: Path, tmp_path: Path) -> None:
     inst = berthplan.load(path)
     plan = berthplan.solve(inst, backend)

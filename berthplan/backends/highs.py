@@ -53,7 +53,13 @@ class HighsBackend:
         with captured_stdout() as out:
             h = highspy.Highs()  # type: ignore[no-untyped-call]
             _set_options(h, options)
-            h.passModel(_lp(model))
+            passed = h.passModel(_lp(model))
+            if passed == highspy.HighsStatus.kError:
+                # e.g. a coefficient at or above HiGHS's infinity (1e15 after scaling): it
+                # keeps an empty model, whose "optimal" empty solution must never be a plan
+                wall = time.perf_counter() - t0
+                why = "HiGHS refused the model (a coefficient or bound too large to represent)"
+                return Result(Status.ERROR, None, None, None, None, wall, "".join(out), why)
             if options.threads is not None:
                 # HiGHS keeps one thread pool per process, sized by the first solve: a later
                 # solve asking for another size would fail without this reset.

@@ -27,7 +27,7 @@ from typing import cast
 
 import numpy as np
 import numpy.typing as npt
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -225,6 +225,12 @@ def _lq_chunk(ka: int, ks: int, n: int, lam: FloatArray) -> FloatArray:
     return out
 
 
+@functools.cache
+def _controller() -> ThreadpoolController:
+    """Made once: a controller scans the loaded libraries, which costs about 2 ms."""
+    return ThreadpoolController()
+
+
 def wait_ratio_ctmc(ka: int, ks: int, n: int, rho: FloatArray) -> FloatArray:
     """Exact ``W_q / E[S]`` of the Ek_a/Ek_s/n queue at each ``rho`` (validated by caller).
 
@@ -244,9 +250,11 @@ def wait_ratio_ctmc(ka: int, ks: int, n: int, rho: FloatArray) -> FloatArray:
     """
     out = np.zeros(rho.shape)
     pos = np.flatnonzero(rho > 0.0)
+    if pos.size == 0:
+        return out
     # Small dense products: multithreaded BLAS is 10-20x slower here than one thread (n >= 60
     # took 20-40 s instead of 1-3 s on this 2-core machine), so pin BLAS to one thread.
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _controller().limit(limits=1, user_api="blas"):
         for i in range(0, pos.size, _CHUNK):
             idx = pos[i : i + _CHUNK]
             lam = n * rho[idx]

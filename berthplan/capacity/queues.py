@@ -265,7 +265,8 @@ def wait_ratio_interp(model: str, n: int, rho: float | npt.ArrayLike) -> float |
     out = np.empty(flat.shape)
     inside = flat <= TABLE_RHO_MAX
     out[inside] = _pchip(spec.name, n)(flat[inside]) / (1.0 - flat[inside])
-    out[~inside] = _exact(spec, n, flat[~inside])
+    if not inside.all():
+        out[~inside] = _exact(spec, n, flat[~inside])
     if arr.ndim == 0:
         return float(out[0])
     return out.reshape(arr.shape)

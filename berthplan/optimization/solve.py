@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -141,7 +143,41 @@ def solve(
         log=result.log,
         timings={"build_s": t_built - t0, "solve_s": t_solved - t_built},
     )
-    return Plan(instance, decisions_from(built, result.x), info, sets=built.sets)
+    plan = Plan(instance, decisions_from(built, result.x), info, sets=built.sets)
+    verify(plan, solver)
+    return plan
+
+
+def verify(plan: Plan, solver: str) -> None:
+    """Check ``plan`` with the independent checker before anyone is told it is a plan.
+
+    The tables are written to a temporary folder and every rule of :mod:`berthplan.checker`
+    is run on them (the checker recomputes everything from the tables and the instance). A
+    violation means the solver's answer cannot be trusted (a refused model, a number it
+    could not represent, a tolerance gone wrong): it is a solver error, never a plan.
+
+    Raises
+    ------
+    SolveError
+        With the first violations, when the plan fails its check.
+    """
+    import tempfile
+
+    from berthplan.checker import check_plan
+
+    objective = plan.objective
+    if not math.isfinite(objective):
+        raise SolveError(f"{solver}: the plan's cost is not a finite number ({objective})")
+    with tempfile.TemporaryDirectory(prefix="berthplan-verify-") as tmp:
+        report = check_plan(plan.instance, plan.write(Path(tmp) / "plan"))
+    if report.violations:
+        first = "; ".join(str(v) for v in report.violations[:3])
+        more = len(report.violations) - 3
+        raise SolveError(
+            f"{solver}: reported {plan.status} but the plan fails the independent check "
+            f"({len(report.violations)} violation{'s' if len(report.violations) != 1 else ''}: "
+            f"{first}{f'; and {more} more' if more > 0 else ''})"
+        )
 
 
 def _diagnose(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from berthplan.cli.util import user_errors
+from berthplan.cli.util import FiniteFloat, user_errors
 
 __all__ = ["queue_command", "register"]
 
@@ -22,13 +22,13 @@ _MODELS = ("M/M/n", "M/E2/n", "E2/E2/n", "M/D/n")
 )
 @click.option(
     "--occupancy",
-    type=click.FloatRange(0, 1, max_open=True),
+    type=FiniteFloat(0, 1, max_open=True),
     help="Occupancy rho in [0, 1): print W/S.",
 )
 @click.option(
     "--max-wait-ratio",
     "limit",
-    type=click.FloatRange(0, min_open=True),
+    type=FiniteFloat(0, min_open=True),
     help="A W/S limit: print the largest occupancy rho*(n) within it.",
 )
 @user_errors

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from berthplan.cli.util import EXIT_INFEASIBLE, EXIT_SOLVER, fail, user_errors
+from berthplan.cli.util import EXIT_INFEASIBLE, EXIT_SOLVER, FiniteFloat, fail, user_errors
 
 if TYPE_CHECKING:
     from berthplan.results.plan import Plan
@@ -68,9 +68,9 @@ def format_summary(plan: Plan, elapsed: float) -> str:
     "--out", "out", required=True, type=click.Path(file_okay=False), help="Plan folder to write."
 )
 @click.option("--solver", default="highs", show_default=True, help="Backend name.")
-@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="Seconds.")
+@click.option("--time-limit", type=FiniteFloat(min=0, min_open=True), help="Seconds.")
 @click.option(
-    "--gap", type=click.FloatRange(min=0), help="Relative MIP gap (default 0: proven optimum)."
+    "--gap", type=FiniteFloat(min=0), help="Relative MIP gap (default 0: proven optimum)."
 )
 @click.option("--threads", type=click.IntRange(min=1), help="Solver threads.")
 @click.option("--scenario", type=click.Path(dir_okay=False), help="Scenario file (YAML) to apply.")

@@ -10,7 +10,7 @@ import click
 
 from berthplan.analysis.frontier import Spec, decreasing, run_frontier, step_values
 from berthplan.analysis.sweep import METRICS, SOLVED, Options, SweepReport, run_sweep
-from berthplan.cli.util import user_errors
+from berthplan.cli.util import FiniteFloat, user_errors
 
 __all__ = ["register"]
 
@@ -44,7 +44,7 @@ def register(group: click.Group) -> None:
     @click.option("--workers", type=click.IntRange(min=1), help="Worker processes [cores].")
     @click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler (--executor dask).")
     @click.option("--solver", default="highs", show_default=True, help="Backend or profile.")
-    @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="Seconds.")
+    @click.option("--time-limit", type=FiniteFloat(min=0, min_open=True), help="Seconds.")
     @click.option("--force", is_flag=True, help="Solve again the scenarios already finished.")
     @user_errors
     def sweep(file: str, scenarios: str, out: str, **options: Any) -> None:
@@ -75,13 +75,13 @@ def _register_frontier(group: click.Group) -> None:
     @click.option("--metric", type=click.Choice(METRICS), required=True, help="Target metric.")
     @click.option("--year", type=int, required=True, help="Target year.")
     @click.option("--port", help="Port id (default: the province).")
-    @click.option("--from", "lo", type=click.FloatRange(min=0), required=True, help="First target.")
-    @click.option("--to", "hi", type=click.FloatRange(min=0), required=True, help="Last target.")
+    @click.option("--from", "lo", type=FiniteFloat(min=0), required=True, help="First target.")
+    @click.option("--to", "hi", type=FiniteFloat(min=0), required=True, help="Last target.")
     @click.option(
         "--steps", type=click.IntRange(min=1), default=5, show_default=True, help="Steps."
     )
     @click.option("--solver", default="highs", show_default=True, help="Backend or profile.")
-    @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="Per step.")
+    @click.option("--time-limit", type=FiniteFloat(min=0, min_open=True), help="Per step.")
     @click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder.")
     @user_errors
     def frontier(file: str, metric: str, year: int, port: str | None, **o: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -27,6 +28,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_SOLVER",
     "EXIT_VIOLATIONS",
+    "FiniteFloat",
     "fail",
     "user_errors",
 ]
@@ -52,3 +54,13 @@ def user_errors(fn: F) -> F:
             fail(f"error: {e}")
 
     return wrapper  # type: ignore[return-value]
+
+
+class FiniteFloat(click.FloatRange):
+    """A float option within bounds that refuses NaN and infinity (JSON outputs stay strict)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number

@@ -22,12 +22,16 @@ from berthplan.errors import UsageError
 FLOAT_FORMAT = "%.6f"
 
 
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
 def _mode(path: Path) -> int:
     if path.exists():
         return path.stat().st_mode & 0o777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
+    return 0o666 & ~_umask()
 
 
 def write_bytes(path: str | Path, data: bytes) -> Path:
@@ -68,6 +72,7 @@ def folder(path: str | Path, marker: str, kind: str) -> Iterator[Path]:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
     try:
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; a folder follows the umask
         yield tmp
         if target.exists():
             old = Path(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import lambertw
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -85,6 +84,8 @@ def wait_ratio_mdn(n: int, rho: FloatArray) -> FloatArray:
     a = n * rho
     out: FloatArray = (a - (n - 1.0)) / (2.0 * (n - a))
     if n > 1:
+        from scipy.special import lambertw  # 0.2 s to import: only for M/D/n with n > 1
+
         w = np.exp(2j * np.pi * np.arange(1, n) / n)
         rr = rho[:, None]
         z = w * np.exp(-lambertw(-rr * w * np.exp(-rr)) - rr)

@@ -32,10 +32,10 @@ from typing import overload
 
 import numpy as np
 import numpy.typing as npt
-from scipy.interpolate import BarycentricInterpolator, PchipInterpolator
-from scipy.optimize import brentq
 
 from berthplan.capacity import closed_forms, ctmc
+from berthplan.capacity.cache import cached
+from berthplan.capacity.pchip import Pchip
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -188,19 +188,10 @@ def wait_ratio(model: str, n: int, rho: float | npt.ArrayLike) -> float | FloatA
 
 @functools.lru_cache(maxsize=512)
 def _table(name: str, n: int) -> tuple[FloatArray, FloatArray, FloatArray]:
-    spec = _parse_model(name)
     grid = np.round(np.arange(round(TABLE_RHO_MAX / TABLE_STEP) + 1) * TABLE_STEP, 12)
-    if spec.ks > 1 or spec.ka > 1:
-        k = np.arange(TABLE_NODES)
-        nodes = 0.5 * TABLE_RHO_MAX * (1.0 - np.cos(np.pi * k / (TABLE_NODES - 1)))
-        nodes[0] = 0.0
-        smooth = BarycentricInterpolator(nodes, _exact(spec, n, nodes) * (1.0 - nodes))(grid)
-        # The interpolant carries rounding noise of about 1e-16 * max(smooth); values below
-        # _TABLE_NOISE are noise, not W/S.
-        smooth[smooth < _TABLE_NOISE] = 0.0
-        values = smooth / (1.0 - grid)
-    else:
-        values = _exact(spec, n, grid)
+    values = cached(
+        f"table {name} {n} {TABLE_NODES} {TABLE_STEP}", lambda: _raw_table(name, n, grid)
+    )
     # Noise must not make the table dip below 0 or decrease; this changes no value by more
     # than the noise. (1 - rho) W/S is nondecreasing too, which makes PCHIP monotone.
     values = np.maximum.accumulate(np.maximum(values, 0.0))
@@ -208,6 +199,23 @@ def _table(name: str, n: int) -> tuple[FloatArray, FloatArray, FloatArray]:
     for arr in (grid, values, smooth_values):
         arr.setflags(write=False)
     return grid, values, smooth_values
+
+
+def _raw_table(name: str, n: int, grid: FloatArray) -> FloatArray:
+    """W/S on ``grid``: exact for the closed forms, interpolated through exact nodes for QBDs."""
+    spec = _parse_model(name)
+    if spec.ks > 1 or spec.ka > 1:
+        k = np.arange(TABLE_NODES)
+        nodes = 0.5 * TABLE_RHO_MAX * (1.0 - np.cos(np.pi * k / (TABLE_NODES - 1)))
+        nodes[0] = 0.0
+        from scipy.interpolate import BarycentricInterpolator  # only to build a table
+
+        smooth = BarycentricInterpolator(nodes, _exact(spec, n, nodes) * (1.0 - nodes))(grid)
+        # The interpolant carries rounding noise of about 1e-16 * max(smooth); values below
+        # _TABLE_NOISE are noise, not W/S.
+        smooth[smooth < _TABLE_NOISE] = 0.0
+        return np.asarray(smooth / (1.0 - grid), dtype=float)
+    return _exact(spec, n, grid)
 
 
 def wait_ratio_table(model: str, n: int) -> tuple[FloatArray, FloatArray]:
@@ -273,9 +281,9 @@ def wait_ratio_interp(model: str, n: int, rho: float | npt.ArrayLike) -> float |
 
 
 @functools.lru_cache(maxsize=512)
-def _pchip(name: str, n: int) -> PchipInterpolator:
+def _pchip(name: str, n: int) -> Pchip:
     grid, _, smooth = _table(name, n)
-    return PchipInterpolator(grid, smooth)
+    return Pchip(grid, smooth)
 
 
 def max_occupancy(model: str, n: int, limit: float) -> float:
@@ -304,6 +312,13 @@ def max_occupancy(model: str, n: int, limit: float) -> float:
     spec = _parse_model(model)
     n = _check_n(n, spec)
     limit = _check_positive(limit, "limit on W/S")
+    key = f"rho* {spec.name} {n} {limit!r}"
+    return float(cached(key, lambda: np.array([_max_occupancy(spec, n, limit)]))[0])
+
+
+def _max_occupancy(spec: _Model, n: int, limit: float) -> float:
+    from scipy.optimize import brentq  # imported only when the cache has no answer
+
     lo, hi = _bracket(spec, n, limit)
 
     def excess(r: float) -> float:
@@ -328,6 +343,8 @@ def _bracket(spec: _Model, n: int, limit: float) -> tuple[float, float]:
 
         def excess(r: float) -> float:
             return float(interp(r)) / (1.0 - r) - limit
+
+        from scipy.optimize import brentq
 
         guess = float(brentq(excess, grid[i - 1], grid[i], xtol=1e-14))
         candidates.append((max(guess - 1e-7, 0.0), guess + 1e-7))

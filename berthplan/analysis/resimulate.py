@@ -27,7 +27,6 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from importlib import import_module
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -35,6 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import t as t_dist
 
+from berthplan.analysis.sweep import distributed
 from berthplan.errors import UsageError
 from berthplan.model.instance import Instance
 from berthplan.model.pools import Pool, pools
@@ -133,14 +133,6 @@ def simulate_task(task: SimTask) -> SimResult | None:
 # -- executors ------------------------------------------------------------------------------
 
 
-def _distributed() -> Any:
-    try:
-        return import_module("distributed")
-    except ImportError:
-        msg = "--executor dask needs Dask distributed: pip install 'berthplan[dask]'"
-        raise UsageError(msg) from None
-
-
 def _local(fn: Callable[[T], R], tasks: Sequence[T], workers: int) -> Iterator[tuple[int, R]]:
     if workers == 1:
         for i, task in enumerate(tasks):
@@ -162,7 +154,7 @@ def _local(fn: Callable[[T], R], tasks: Sequence[T], workers: int) -> Iterator[t
 def _dask(
     fn: Callable[[T], R], tasks: Sequence[T], workers: int, scheduler: str | None
 ) -> Iterator[tuple[int, R]]:
-    dd = _distributed()
+    dd = distributed()
     local = {"n_workers": workers, "threads_per_worker": 1, "dashboard_address": None}
     cluster = dd.LocalCluster(processes=True, **local) if scheduler is None else None
     try:
@@ -219,7 +211,7 @@ def _options(
     if workers is not None and (not whole(workers) or workers < 1):
         raise UsageError(f"--workers {workers}: expected an integer >= 1")
     if executor == "dask":
-        _distributed()
+        distributed()
     elif executor != "local":
         raise UsageError(f"--executor {executor}: expected local or dask")
     elif scheduler is not None:

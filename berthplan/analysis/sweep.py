@@ -158,7 +158,8 @@ def run_local(tasks: list[Task], workers: int) -> Iterator[Outcome]:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _distributed() -> Any:
+def distributed() -> Any:
+    """The ``distributed`` module (Dask), or a usage error saying how to install it."""
     try:
         return import_module("distributed")
     except ImportError:
@@ -168,7 +169,7 @@ def _distributed() -> Any:
 
 def run_dask(tasks: list[Task], workers: int, scheduler: str | None = None) -> Iterator[Outcome]:
     """Solve ``tasks`` on a Dask cluster: ``scheduler``'s, or a local one of ``workers``."""
-    dd = _distributed()
+    dd = distributed()
     local = {"n_workers": workers, "threads_per_worker": 1, "dashboard_address": None}
     cluster = dd.LocalCluster(processes=True, **local) if scheduler is None else None
     try:
@@ -271,7 +272,7 @@ def _checked(opts: Options) -> Options:
     from berthplan.optimization.profiles import resolve
 
     if opts.executor == "dask":
-        _distributed()
+        distributed()
     elif opts.executor != "local":
         raise UsageError(f"--executor {opts.executor}: expected local or dask")
     elif opts.scheduler is not None:

@@ -126,3 +126,15 @@ def test_a_solve_validates_once_and_builds_the_index_sets_once(
     edited = plan.instance.model_copy(update={"discount_rate": 0.05})
     berthplan.solve(edited)
     assert counts == {"cross_check": 2, "sets": 2}  # an edited copy is checked again
+
+
+def test_importing_the_figures_keeps_the_users_backend() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import matplotlib; matplotlib.use('svg'); import berthplan.viz.figures, "
+        "berthplan.viz.report, berthplan.viz.queues; print(matplotlib.get_backend())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "svg"

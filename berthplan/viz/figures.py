@@ -1,8 +1,8 @@
 """Figures of a plan folder's tables: construction Gantt chart, capacity, KPIs, spending, targets.
 
-Drawn headless: the Agg backend is selected on import (unless pyplot is already in use, so an
-interactive session keeps its backend) and every figure is a :class:`matplotlib.figure.Figure`
-rendered by the Agg canvas, never through pyplot. Output is deterministic: matplotlib's default
+Drawn headless without touching matplotlib's backend: every figure is a
+:class:`matplotlib.figure.Figure` with its own Agg canvas, never made through pyplot, so a
+notebook keeps its inline backend (a Figure displays inline as it is). Output is deterministic: matplotlib's default
 style plus fixed rcParams (``svg.hashsalt`` included), fixed sizes and dpi, and PNGs without
 the ``Software`` metadata (Agg writes no timestamp).
 """
@@ -10,15 +10,9 @@ the ``Software`` metadata (Agg writes no timestamp).
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-import matplotlib
-
-if "matplotlib.pyplot" not in sys.modules:
-    matplotlib.use("Agg")
 
 import pandas as pd
 from matplotlib.axes import Axes

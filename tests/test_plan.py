@@ -138,3 +138,16 @@ def test_importing_the_figures_keeps_the_users_backend() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "svg"
+
+
+def test_notebook_reprs(solved: Plan, folder: Path) -> None:
+    inst = solved.instance
+    assert repr(inst) == (
+        "<Instance 'example-two-ports': 2023-2026, 2 ports, 3 areas, 3 berth groups, "
+        "5 projects, 3 routes, 0 service levels>"
+    )
+    assert "&lt;Instance" in inst._repr_html_()
+    for plan in (solved, read_plan(folder)):
+        html = plan._repr_html_()
+        assert html.startswith("<p><code>&lt;Plan &#x27;example-two-ports&#x27;: optimal")
+        assert "<th>discounted_cost</th>" in html

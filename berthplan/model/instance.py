@@ -125,6 +125,20 @@ class Instance(BaseModel):
     def target_years(self) -> list[int]:
         return sorted({t.year for t in self.targets})
 
+    def __repr__(self) -> str:
+        areas = sum(len(p.areas) for p in self.ports)
+        return (
+            f"<Instance {self.name!r}: {self.horizon.start}-{self.horizon.end}, "
+            f"{len(self.ports)} ports, {areas} areas, {len(self.berths)} berth groups, "
+            f"{len(self.projects)} projects, {len(self.routes)} routes, "
+            f"{len(self.service_levels)} service levels>"
+        )
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<code>{html.escape(repr(self))}</code>"
+
     @property
     def cross_checked(self) -> bool:
         """True when this very object passed the cross-record checks (loaded from a file).

@@ -91,6 +91,13 @@ class Plan:
         name = self.get("instance.name")
         return f"<Plan {name!r}: {self.status}, objective {self.objective:,.3f}{where}>"
 
+    def _repr_html_(self) -> str:
+        """In a notebook: the summary line and the KPI table."""
+        import html
+
+        kpis = self.table("kpis").to_html(index=False, float_format=lambda v: f"{v:,.3f}")
+        return f"<p><code>{html.escape(repr(self))}</code></p>{kpis}"
+
     @property
     def instance(self) -> Instance:
         """The instance solved (plans read from a folder carry none)."""

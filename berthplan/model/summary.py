@@ -47,10 +47,22 @@ def summarize(inst: Instance) -> str:
     k10 = sum(b.count for b in inst.berths if b.dwt >= TEN_THOUSAND_TON)
     total = sum(by_cargo.values())
     lines.append(f"existing berths: {total}, of which {k10} of 10,000-ton class and above")
+    levels = {s.cargo: s for s in inst.service_levels}
     for c in CARGO_CLASSES:
         if by_cargo[c]:
             unit = "TEU/yr" if c == "container" else "t/yr"
-            lines.append(f"  {c:<12} {by_cargo[c]:>5} berths  capacity {_fmt(cap[c])} {unit}")
+            line = f"  {c:<12} {by_cargo[c]:>5} berths  capacity {_fmt(cap[c])} {unit}"
+            if c in levels:
+                line += " (design; in service: queue pools by service level)"
+            lines.append(line)
+    for s in inst.service_levels:
+        overrides = f", {len(s.areas)} area overrides" if s.areas else ""
+        lines.append(
+            f"service level {s.cargo}: {s.queue} queue pools per area, W/S <= "
+            f"{s.max_wait_ratio:g}, {_fmt(s.hours_per_year)} h/yr, {s.service_hours:g} h and "
+            f"{_fmt(s.call_size)} {'TEU' if s.cargo == 'container' else 't'} per call"
+            f"{overrides}"
+        )
     stages = Counter(p.stage for p in inst.projects)
     lines.append(
         f"projects: {len(inst.projects)} ("

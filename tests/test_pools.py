@@ -382,3 +382,43 @@ def test_infeasibility_names_the_pool_year_and_needed_wait_ratio(tmp_path: Path)
     (limit,) = short["pools_at_limit"]
     assert limit["needed_wait_ratio"] == pytest.approx(0.4 / 0.6, rel=1e-9)
     assert check_plan(berthplan.load(POOLS / "at-limit.yaml"), out).ok
+
+
+WAITING_WITH_CEILINGS = """
+name: waiting-and-ceilings
+horizon: {start: 2024, end: 2027}
+discount_rate: 0.05
+price_year: 2024
+penalties: {unserved_ton: 0.001}
+service_levels:
+  - {cargo: dry_bulk, queue: M/M/n, max_wait_ratio: 0.5, service_hours: 40, call_size: 50000,
+     waiting_cost: 0.01}
+ports:
+  - id: P
+    areas: [{id: a, depth_m: 15}, {id: b, depth_m: 10}]
+berths:
+  - {id: b1, area: a, cargo: dry_bulk, dwt: 50000, capacity: 1, count: 6}
+  - {id: g1, area: b, cargo: general, dwt: 5000, capacity: 2000000}
+demand:
+  - {port: P, cargo: dry_bulk, year: 2024, value: 15000000}
+  - {port: P, cargo: dry_bulk, year: 2027, value: 25000000}
+targets:
+  - {year: 2024, metric: cargo_tons, value: 17000000.0004}
+"""
+
+
+def test_waiting_pools_decide_their_flows_and_nothing_else(tmp_path: Path) -> None:
+    # Review findings: an interpolated ceiling (21,666,666.667 t in 2026) met exactly by the
+    # solver's flow, a hard target with decimals, and an unpooled general-cargo berth with no
+    # demand record: the plan must pass its check, show no phantom shortfall, and the general
+    # berth must handle its whole capacity (only waiting pools' throughput is a decision).
+    inst = berthplan.loads(WAITING_WITH_CEILINGS, "waiting-and-ceilings.yaml")
+    plan = berthplan.solve(inst)
+    assert plan.status == "optimal"
+    assert (plan.tables["targets"]["shortfall"] == 0).all()
+    assert plan.record["shortfalls"] == []
+    cap = plan.tables["capacity"]
+    general = cap[cap["cargo"] == "general"]
+    assert (general["throughput"] == 2_000_000).all()
+    assert plan.info.solver_objective == pytest.approx(plan.objective, rel=1e-7)
+    assert check_plan(inst, plan.write(tmp_path / "plan")).ok

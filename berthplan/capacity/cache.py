@@ -22,7 +22,7 @@ import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
 
-VERSION = "1"
+VERSION = "2"  # 2: tables built with a fixed barycentric permutation
 
 
 def directory() -> Path | None:

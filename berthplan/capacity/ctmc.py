@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -231,6 +231,12 @@ def _controller() -> ThreadpoolController:
     return ThreadpoolController()
 
 
+def single_thread() -> Any:
+    """A context pinning BLAS to one thread: faster here, and the same bits in every run
+    (a multithreaded BLAS may sum in another order from one run to the next)."""
+    return _controller().limit(limits=1, user_api="blas")
+
+
 def wait_ratio_ctmc(ka: int, ks: int, n: int, rho: FloatArray) -> FloatArray:
     """Exact ``W_q / E[S]`` of the Ek_a/Ek_s/n queue at each ``rho`` (validated by caller).
 
@@ -254,7 +260,7 @@ def wait_ratio_ctmc(ka: int, ks: int, n: int, rho: FloatArray) -> FloatArray:
         return out
     # Small dense products: multithreaded BLAS is 10-20x slower here than one thread (n >= 60
     # took 20-40 s instead of 1-3 s on this 2-core machine), so pin BLAS to one thread.
-    with _controller().limit(limits=1, user_api="blas"):
+    with single_thread():
         for i in range(0, pos.size, _CHUNK):
             idx = pos[i : i + _CHUNK]
             lam = n * rho[idx]

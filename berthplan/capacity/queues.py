@@ -210,7 +210,12 @@ def _raw_table(name: str, n: int, grid: FloatArray) -> FloatArray:
         nodes[0] = 0.0
         from scipy.interpolate import BarycentricInterpolator  # only to build a table
 
-        smooth = BarycentricInterpolator(nodes, _exact(spec, n, nodes) * (1.0 - nodes))(grid)
+        # SciPy permutes the nodes at random to compute the weights: a fixed generator keeps
+        # the table (and every capacity derived from it) the same bits in every run.
+        interp = BarycentricInterpolator(
+            nodes, _exact(spec, n, nodes) * (1.0 - nodes), rng=np.random.default_rng(0)
+        )
+        smooth = interp(grid)
         # The interpolant carries rounding noise of about 1e-16 * max(smooth); values below
         # _TABLE_NOISE are noise, not W/S.
         smooth[smooth < _TABLE_NOISE] = 0.0

@@ -86,8 +86,9 @@ def kpi(facts: Facts, metric: str, year: int, port: str | None = None) -> float:
 
 
 def shortfall(facts: Facts, target: Target) -> float:
-    """How far the plan falls short of ``target`` (0 when met)."""
-    return max(0.0, target.value - kpi(facts, target.metric, target.year, target.port))
+    """How far the plan falls short of ``target`` (0 when met, or missed by < 1e-9 relative)."""
+    short = target.value - kpi(facts, target.metric, target.year, target.port)
+    return short if short > 1e-9 * max(1.0, abs(target.value)) else 0.0
 
 
 def target_penalty(facts: Facts, year: int) -> float:

@@ -276,4 +276,6 @@ class Facts:
 
     def unserved_tons(self, year: int) -> float:
         """Demand not handled in ``year``, summed over the demand scopes."""
-        return sum(s.ceiling(year) - self.handled(year, s.areas, s.cargo) for s in self.scopes)
+        return sum(
+            max(s.ceiling(year) - self.handled(year, s.areas, s.cargo), 0.0) for s in self.scopes
+        )

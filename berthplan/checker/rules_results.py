@@ -130,7 +130,7 @@ def _target_row(ctx: Context, t: Target, row: Row) -> list[Violation]:
     scale = ctx.scale(t.year)
     out = number("targets", f"{record}.target", t.year, t.value, row["target"])
     out += number("targets", f"{record}.achieved", t.year, achieved, row["achieved"], scale)
-    short = max(0.0, t.value - achieved)
+    short = costs.shortfall(ctx.facts, t)
     out += number("targets", f"{record}.shortfall", t.year, short, row["shortfall"], scale)
     out += text("targets", f"{record}.hard", t.year, show(t.hard), row["hard"])
     if not close(achieved, t.value, scale):  # near the target either answer is right

@@ -56,21 +56,26 @@ def decisions_from(built: Built, x: np.ndarray) -> Decisions:
 
 
 def _flows(built: Built, x: np.ndarray) -> dict[tuple[str, str], tuple[float, ...]]:
-    """Throughput per (area, cargo) and year in file units, where waiting makes it a decision.
+    """Throughput per year of each pool that charges ship waiting (file units, within [0, +)).
 
-    Rounded to 1e-3 TEU or t, so solver noise below that does not reach the tables.
+    Only there is throughput a decision: serving one more ship may cost more waiting than it
+    saves. Every other pair keeps the recomputed most-it-can (docs/formulation.md). Values are
+    the solver's, unrounded (rounding could lift one above a bound it meets exactly).
     """
     s = built.sets
+    called = s.called_areas.tolist()
     out: dict[tuple[str, str], tuple[float, ...]] = {}
-
-    def put(area: int, cargo: int, cols: np.ndarray, unit: float) -> None:
-        values = np.round(np.maximum(x[cols], 0.0) / unit, 3)
-        out[(s.areas[area], CARGO_CLASSES[cargo])] = tuple(float(v) for v in values)
-
-    for k, a in enumerate(s.called_areas.tolist()):
-        put(a, CONTAINER, built.served.cols[k * s.ny : (k + 1) * s.ny], TEU)
-    for k, (a, c) in enumerate(s.handled_pairs):
-        put(a, c, built.handled.cols[k * s.ny : (k + 1) * s.ny], TON)
+    for pool, (a, c) in zip(s.pools, s.pool_pairs, strict=True):
+        if not pool.params.waiting_cost:
+            continue
+        if c == CONTAINER:
+            if a not in called:
+                continue
+            k, block, unit = called.index(a), built.served, TEU
+        else:
+            k, block, unit = s.handled_pairs.index((a, c)), built.handled, TON
+        values = np.maximum(x[block.cols[k * s.ny : (k + 1) * s.ny]], 0.0) / unit
+        out[(s.areas[a], CARGO_CLASSES[c])] = tuple(float(v) for v in values)
     return out
 
 

@@ -61,12 +61,14 @@ def pools_at_limit(
             continue
         if metric == "container_teu" and pool.cargo != "container":
             continue
+        if metric == "cargo_tons" and pool.cargo == "container" and s.inst.tons_per_teu <= 0:
+            continue  # TEU then add no tonnes
         n, h = int(outcome.pool_berths[q, yi]), float(outcome.pool_throughput[q, yi])
         cap = pool.capacity(n)
         if n == 0 or h < cap * (1 - AT_LIMIT):
             continue
         extra = shortfall
-        if metric == "cargo_tons" and pool.cargo == "container" and s.inst.tons_per_teu > 0:
+        if metric == "cargo_tons" and pool.cargo == "container":
             extra = shortfall / s.inst.tons_per_teu  # a TEU counts tons_per_teu tonnes
         limit = float(pool.params.max_wait_ratio or 0)
         out.append(PoolLimit(pool.id, n, limit, _needed(pool, n, h + extra)))

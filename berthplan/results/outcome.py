@@ -17,14 +17,17 @@ from berthplan.model.instance import spend_by_year
 from berthplan.model.records import CARGO_CLASSES, Target
 from berthplan.model.sets import CONTAINER, FloatArray, Sets
 
+SHORT_TOL = 1e-9
+"""A target missed by less than this relative amount is met (solver flows carry that noise)."""
+
 
 @dataclass(frozen=True)
 class Decisions:
     """Start year per project and opening year per candidate route (None: not built/opened).
 
-    ``flows`` holds the throughput per (area, cargo) and year when it is a decision too: only
-    when a pool charges ship waiting (serving more may then cost more); otherwise it is empty
-    and throughput is recomputed as the most the decisions allow.
+    ``flows`` holds the throughput per year of the pools that charge ship waiting, where it
+    is a decision too (serving more may cost more); every other throughput is recomputed as
+    the most the decisions allow, around them.
     """
 
     starts: dict[str, int | None]
@@ -86,9 +89,12 @@ class Outcome:
         added = np.asarray(s.pool_adds @ self.in_service.astype(float), dtype=float)
         return np.asarray(np.rint(existing[:, None] + added), dtype=np.int64)
 
-    def _flow(self, a: int, c: int) -> FloatArray:
-        key = (self.s.areas[a], CARGO_CLASSES[c])
-        return np.asarray(self.d.flows.get(key, np.zeros(self.s.ny)), dtype=float)
+    def _flow(self, a: int, c: int) -> FloatArray | None:
+        """The decided throughput of a waiting pool, within its usable capacity (None: none)."""
+        values = self.d.flows.get((self.s.areas[a], CARGO_CLASSES[c]))
+        if values is None:
+            return None
+        return np.asarray(np.minimum(np.asarray(values, dtype=float), self.usable[a, c, :]))
 
     @cached_property
     def offered(self) -> FloatArray:
@@ -107,30 +113,38 @@ class Outcome:
     @cached_property
     def served(self) -> FloatArray:
         """(nA x nY) TEU served: the offer, within max utilization of container capacity."""
-        if self.d.flows:
-            return np.array([self._flow(a, CONTAINER) for a in range(len(self.s.areas))])
-        return np.asarray(np.minimum(self.offered, self.usable[:, CONTAINER, :]))
+        out = np.asarray(np.minimum(self.offered, self.usable[:, CONTAINER, :]))
+        for a in range(len(self.s.areas)):
+            flow = self._flow(a, CONTAINER)
+            if flow is not None:
+                out[a] = np.minimum(flow, self.offered[a])
+        return out
 
     @cached_property
     def handled(self) -> FloatArray:
         """(nA x nC x nY) tonnes handled; demand scopes share their ceiling by usable capacity."""
         s = self.s
-        if self.d.flows:
-            flows = [
-                [self._flow(a, c) for c in range(len(CARGO_CLASSES))] for a in range(len(s.areas))
-            ]
-            taken: FloatArray = np.array(flows, dtype=float).reshape(len(s.areas), -1, s.ny)
-            taken[:, CONTAINER, :] = 0.0
-            return taken
         usable = self.usable
         out: FloatArray = np.array(usable, dtype=float)
         out[:, CONTAINER, :] = 0.0
+        decided = np.zeros(usable.shape, dtype=bool)
+        for a in range(len(s.areas)):
+            for c in range(len(CARGO_CLASSES)):
+                flow = self._flow(a, c) if c != CONTAINER else None
+                if flow is not None:
+                    out[a, c, :], decided[a, c, :] = flow, True
         for scope in s.scopes:
-            cap = usable[scope.areas, scope.cargo, :]
+            fixed = decided[scope.areas, scope.cargo, :]
+            cap = np.where(fixed, 0.0, usable[scope.areas, scope.cargo, :])
+            room = scope.ceiling - np.where(fixed, out[scope.areas, scope.cargo, :], 0.0).sum(
+                axis=0
+            )
             total = cap.sum(axis=0)
-            taken = np.minimum(total, scope.ceiling)
+            taken = np.minimum(total, np.maximum(room, 0.0))
             share = np.divide(cap, total, out=np.zeros_like(cap), where=total > 0)
-            out[scope.areas, scope.cargo, :] = share * taken
+            out[scope.areas, scope.cargo, :] = np.where(
+                fixed, out[scope.areas, scope.cargo, :], share * taken
+            )
         return out
 
     @cached_property
@@ -166,9 +180,11 @@ class Outcome:
     def unserved_tons(self) -> FloatArray:
         """(nY) demand not handled, over all scopes."""
         total = np.zeros(self.s.ny)
-        for scope in self.s.scopes:
-            total += scope.ceiling - self.handled[scope.areas, scope.cargo, :].sum(axis=0)
-        return np.maximum(total, 0.0)
+        for scope in self.s.scopes:  # each scope at least 0 (as the checker counts it)
+            total += np.maximum(
+                scope.ceiling - self.handled[scope.areas, scope.cargo, :].sum(axis=0), 0.0
+            )
+        return total
 
     @cached_property
     def unserved_teu(self) -> FloatArray:
@@ -207,7 +223,9 @@ class Outcome:
         return float(self.kpi(t.metric, t.port)[t.year - self.s.y0])
 
     def shortfall(self, t: Target) -> float:
-        return max(0.0, t.value - self.achieved(t))
+        """How far the plan falls short of ``t``; 0 within 1e-9 relative (solver tolerance)."""
+        short = t.value - self.achieved(t)
+        return short if short > SHORT_TOL * max(1.0, abs(t.value)) else 0.0
 
     # -- money --------------------------------------------------------------------------------------
     def spend(self) -> dict[str, dict[int, float]]:

@@ -63,3 +63,28 @@ def test_max_occupancy_is_the_same_from_the_cache(
     monkeypatch.setenv("BERTHPLAN_CACHE", str(tmp_path))
     assert max_occupancy("E2/E2/n", 7, 0.1) == computed  # stored
     assert max_occupancy("E2/E2/n", 7, 0.1) == computed  # read back
+
+
+def test_computed_tables_are_the_same_bits_in_every_process() -> None:
+    # SciPy's barycentric weights use a random permutation unless given a generator: without a
+    # fixed one, capacities differed in the last bits from run to run (and so tied plans).
+    import subprocess
+    import sys
+
+    code = (
+        "import hashlib; from berthplan.capacity import max_occupancy; "
+        "from berthplan.capacity.queues import _table; "
+        "r = ''.join(max_occupancy(m, n, 0.2).hex() for m in ('E2/E2/n', 'M/E2/n') for n in (2, 9)); "
+        "print(hashlib.sha256(r.encode() + _table('E2/E2/n', 9)[2].tobytes()).hexdigest())"
+    )
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "BERTHPLAN_CACHE": "off", "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in (1, 2, 3)
+    }
+    assert len(runs) == 1

@@ -44,3 +44,83 @@ def test_plan_folders_follow_the_umask(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert stat.S_IMODE(out.stat().st_mode) == 0o755
     assert stat.S_IMODE((out / "kpis.csv").stat().st_mode) == 0o644
+
+
+# -- one output policy: check --out before any work, never overwrite silently -------------------
+
+
+@pytest.fixture(scope="module")
+def plan_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("policy") / "plan"
+    result = CliRunner().invoke(main, ["solve", str(EXAMPLE), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def _file_commands(plan: Path, out: Path) -> list[list[str]]:
+    return [
+        ["report", str(plan), "--out", str(out)],
+        ["generate", "--size", "small", "--out", str(out)],
+        ["export", str(EXAMPLE), "--format", "lp", "--out", str(out)],
+    ]
+
+
+@pytest.mark.parametrize("which", [0, 1, 2], ids=["report", "generate", "export"])
+def test_an_existing_file_is_replaced_only_with_force(
+    plan_dir: Path, tmp_path: Path, which: int
+) -> None:
+    out = tmp_path / "existing.txt"
+    out.write_text("a user's file\n", encoding="utf-8")
+    args = _file_commands(plan_dir, out)[which]
+    refused = CliRunner().invoke(main, args)
+    assert refused.exit_code == 2, refused.output
+    assert "exists; pass --force to replace it" in refused.output
+    assert out.read_text(encoding="utf-8") == "a user's file\n"
+    forced = CliRunner().invoke(main, [*args, "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert out.read_text(encoding="utf-8") != "a user's file\n"
+
+
+def _foreign(tmp_path: Path) -> Path:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep me\n", encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["solve", str(EXAMPLE), "--out", "{out}"],
+        ["compare", "{plan}", "{plan}", "--out", "{out}"],
+        ["plot", "{plan}", "--out", "{out}"],
+        ["sweep", str(EXAMPLE), "--scenarios", "{plan}", "--out", "{out}"],
+        [
+            "frontier",
+            str(EXAMPLE),
+            "--metric",
+            "berths_10k",
+            "--year",
+            "2026",
+            "--from",
+            "9",
+            "--to",
+            "10",
+            "--steps",
+            "2",
+            "--out",
+            "{out}",
+        ],
+    ],
+    ids=["solve", "compare", "plot", "sweep", "frontier"],
+)
+def test_a_foreign_folder_is_refused_before_any_work(
+    plan_dir: Path, tmp_path: Path, args: list[str]
+) -> None:
+    out = _foreign(tmp_path)
+    filled = [a.format(out=out, plan=plan_dir) for a in args]
+    result = CliRunner().invoke(main, filled)
+    assert result.exit_code == 2, result.output
+    assert "is not a" in result.output and "refusing to write into it" in result.output
+    assert "baseline" not in result.output and "year" not in result.output  # no work shown
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]

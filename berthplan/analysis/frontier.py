@@ -244,7 +244,8 @@ def run_frontier(
     if spec.metric not in METRICS:
         raise UsageError(f"--metric {spec.metric}: expected one of {', '.join(METRICS)}")
     resolve(solver)
-    base, folder = load(instance_file), Path(out)
+    folder = atomic.claim_folder(out, "frontier.csv", "frontier folder")
+    base = load(instance_file)
     folder.mkdir(parents=True, exist_ok=True)
     opts = {"solver": solver, "time_limit": time_limit, "instance_file": str(instance_file)}
     steps = [solve_step(base, spec, i, v, folder, **opts) for i, v in enumerate(values, 1)]

@@ -319,7 +319,12 @@ def run_sweep(
     from berthplan.model.io import load
 
     opts = _checked(opts or Options())
-    base, out = load(instance_file), Path(out)
+    out = Path(out)
+    if out.is_dir() and not any((child / "solve.json").is_file() for child in out.iterdir()):
+        atomic.claim_folder(out, "summary.csv", "sweep folder")  # an interrupted one resumes
+    elif out.exists() and not out.is_dir():
+        raise UsageError(f"{out}: exists and is not a sweep folder; refusing to write into it")
+    base = load(instance_file)
     out.mkdir(parents=True, exist_ok=True)
     tasks = _tasks(instance_file, scenarios, out, opts)
     report = SweepReport([], out / "summary.csv")

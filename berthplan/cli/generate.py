@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
 import click
@@ -30,10 +29,15 @@ __all__ = ["generate_command", "register"]
     is_flag=True,
     help="Container and bulk berths as queue pools sized by service level (W/S).",
 )
+@click.option("--force", is_flag=True, help="Replace an existing --out file.")
 @user_errors
-def generate_command(size: str, seed: int, out: str, pools: bool, **knobs: int | None) -> None:
+def generate_command(
+    size: str, seed: int, out: str, pools: bool, force: bool, **knobs: int | None
+) -> None:
     """Write a seeded synthetic instance, feasible by construction, to OUT."""
-    path = Path(out)
+    from berthplan.results import atomic
+
+    path = atomic.claim_file(out, force)
     fmt: Literal["yaml", "json"] = "json" if path.suffix.lower() == ".json" else "yaml"
     g = construct(size, seed, service_levels=pools, **knobs)
     write_atomic(path, g.text(fmt))

@@ -29,8 +29,11 @@ def compare_command(dirs: tuple[str, ...], out: str | None) -> None:
     totals.csv. Plans must be of one instance or its scenarios (same base hash).
     """
     from berthplan.analysis.compare import compare
+    from berthplan.results import atomic
     from berthplan.viz.report import render_comparison
 
+    if out is not None:
+        atomic.claim_folder(out, "totals.csv", "comparison folder")
     result = compare(list(dirs))
     click.echo(render_comparison(result))
     if out is not None:
@@ -47,8 +50,10 @@ def plot_command(folder: str, out: str) -> None:
     Gantt chart of construction by port, capacity vs throughput vs target per cargo class,
     KPIs against targets, yearly spending, and the target table.
     """
+    from berthplan.results import atomic
     from berthplan.viz.figures import plot_plan
 
+    atomic.claim_folder(out, "gantt.png", "plot folder")
     for path in plot_plan(folder, out):
         click.echo(str(path))
 
@@ -63,15 +68,18 @@ def plot_command(folder: str, out: str) -> None:
     help="A plan folder to compare with (repeatable).",
 )
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="HTML file.")
+@click.option("--force", is_flag=True, help="Replace an existing --out file.")
 @user_errors
-def report_command(folder: str, others: tuple[str, ...], out: str) -> None:
+def report_command(folder: str, others: tuple[str, ...], out: str, force: bool) -> None:
     """Write one self-contained HTML report of the plan in FOLDER to --out.
 
     Charts are embedded as images; with --compare, the differences from each compared plan
     and their KPI and spending charts side by side.
     """
+    from berthplan.results import atomic
     from berthplan.viz.report import write_report
 
+    atomic.claim_file(out, force)
     click.echo(f"report written to {write_report(folder, out, compare=list(others))}")
 
 

@@ -97,8 +97,10 @@ def solve(
     from berthplan.model.scenario import overridden
     from berthplan.optimization.solve import InfeasibleError, SolveError
     from berthplan.optimization.solve import solve as run
+    from berthplan.results import atomic
 
     t0 = time.perf_counter()
+    atomic.claim_folder(out, "solve.json", "plan folder")
     base = load(file)
     inst, overrides = overridden(base, scenario, sets)
     try:
@@ -177,9 +179,13 @@ def solvers() -> None:
     "--format", "fmt", type=click.Choice(["mps", "lp"]), required=True, help="File format."
 )
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="File to write.")
+@click.option("--force", is_flag=True, help="Replace an existing --out file.")
 @user_errors
-def export(file: str, fmt: str, out: str) -> None:
+def export(file: str, fmt: str, out: str, force: bool) -> None:
     """Write the MILP of FILE as MPS or LP, with readable row and column names."""
+    from berthplan.results import atomic
+
+    atomic.claim_file(out, force)
     from berthplan.model.io import load
     from berthplan.optimization.export import write_model
 

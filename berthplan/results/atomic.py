@@ -88,6 +88,42 @@ def folder(path: str | Path, marker: str, kind: str) -> Iterator[Path]:
         raise
 
 
+def claim_file(path: str | Path, force: bool = False) -> Path:
+    """Check an output file before any work: never a folder; an existing file only with force.
+
+    Raises
+    ------
+    UsageError
+        When ``path`` is a folder, or exists and ``force`` is not given.
+    """
+    target = Path(path)
+    if target.is_dir():
+        raise UsageError(f"{target}: is a directory")
+    if target.exists() and not force:
+        raise UsageError(f"{target}: exists; pass --force to replace it")
+    return target
+
+
+def claim_folder(path: str | Path, marker: str, kind: str) -> Path:
+    """Check an output folder before any work: absent, empty, or one of ``kind`` (has ``marker``).
+
+    The command's own folder (a plan folder for ``solve``, a sweep folder for ``sweep``) may be
+    replaced or completed; any other folder, or a file, is refused so a typo never mixes
+    outputs into a user's folder. :func:`folder` checks the same again when it writes.
+
+    Raises
+    ------
+    UsageError
+        When ``path`` is a file, or a non-empty folder without ``marker``.
+    """
+    target = Path(path)
+    if target.exists() and (
+        not target.is_dir() or (any(target.iterdir()) and not (target / marker).exists())
+    ):
+        raise UsageError(f"{target}: exists and is not a {kind}; refusing to write into it")
+    return target
+
+
 def csv_text(df: pd.DataFrame) -> str:
     """A table as the results contract writes it: 6-decimal floats, true/false, no -0.000000."""
     out = df.copy()

@@ -87,6 +87,10 @@ RULE_FILES = [
     "service-level-zero-service-hours",
     "service-level-missing-call-size",
     "service-level-negative-waiting-cost",
+    "amount-above-largest",
+    "count-above-largest",
+    "tons-per-teu-above-100",
+    "growth-above-one",
 ]
 
 

@@ -55,11 +55,39 @@ def explosive_growth(d: dict[str, Any]) -> None:
             c["growth"] = 5.0
 
 
-@pytest.mark.parametrize("change", [huge_capex, huge_tons_per_teu, huge_count, explosive_growth])
-def test_unrepresentable_numbers_never_give_a_plan(tmp_path: Path, change: Any) -> None:
+def doubling_for_sixty_years(d: dict[str, Any]) -> None:
+    # within every field's range, but 2^57 times a call's TEU by the last year
+    d["horizon"]["end"] = 2080
+    for r in d["routes"]:
+        for c in r["calls"]:
+            c["growth"] = 1.0
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (huge_capex, "capex: input should be less than or equal to 1000000000000"),
+        (huge_tons_per_teu, "tons_per_teu: input should be less than or equal to 100"),
+        (huge_count, "count: input should be less than or equal to 10000"),
+        (explosive_growth, "growth: input should be less than or equal to 1"),
+    ],
+)
+def test_unrepresentable_numbers_are_refused_at_validation(
+    tmp_path: Path, change: Any, message: str
+) -> None:
     out = tmp_path / "plan"
     result = CliRunner().invoke(main, ["solve", str(variant(tmp_path, change)), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "attack.yaml:" in result.output
+    assert not out.exists()
+
+
+def test_a_model_the_solver_refuses_never_gives_a_plan(tmp_path: Path) -> None:
+    out = tmp_path / "plan"
+    path = variant(tmp_path, doubling_for_sixty_years)
+    result = CliRunner().invoke(main, ["solve", str(path), "--out", str(out)])
     assert result.exit_code == 4, result.output
+    assert "HiGHS refused the model" in result.output
     assert "Traceback" not in result.output
     assert not out.exists()
     assert not any(p.name.startswith(".") for p in tmp_path.iterdir())

@@ -55,7 +55,7 @@ class Instance(BaseModel):
     )
     price_year: Year = Field(description="Year of the prices money is given in.")
     money_unit: str = Field("CNY million", description="Unit of every money amount.")
-    tons_per_teu: Annotated[float, Field(ge=0)] = Field(
+    tons_per_teu: Annotated[float, Field(ge=0, le=100)] = Field(
         10.0,
         description="Tonnes a served TEU adds to cargo_tons.",
         json_schema_extra={"unit": "t/TEU"},

@@ -43,7 +43,12 @@ def _field(description: str, unit: str | None = None, **kwargs: Any) -> Any:
 
 
 Year = Annotated[int, Field(ge=1900, le=2200)]
-NonNeg = Annotated[float, Field(ge=0)]
+LARGEST = 1e12
+"""The largest amount, capacity, volume or depth accepted: the model scales volumes to kTEU and
+Mt and a solver cannot represent coefficients near 1e15 (HiGHS's infinity), so larger numbers
+are refused at validation with their location rather than failing inside a solver."""
+NonNeg = Annotated[float, Field(ge=0, le=LARGEST)]
+Count = Annotated[int, Field(ge=1, le=10_000)]
 
 
 class Record(BaseModel):
@@ -118,7 +123,7 @@ class BerthSpec(BaseModel):
 
     cargo: CargoClass = _field("Cargo class handled.")
     dwt: NonNeg = _field("Design ship size; >= 10000 counts toward berths_10k.", "dwt")
-    count: Annotated[int, Field(ge=1)] = _field("Number of identical berths.", "berths", default=1)
+    count: Count = _field("Number of identical berths.", "berths", default=1)
     depth_m: NonNeg | None = _field("Alongside depth (informative).", "m", default=None)
     capacity: NonNeg = _field(
         "Design capacity per berth per year (TEU for containers).", "t/yr or TEU/yr"
@@ -216,6 +221,7 @@ class Call(BaseModel):
         "1/yr",
         default=0.0,
         gt=-1.0,
+        le=1.0,
     )
 
 
@@ -228,7 +234,7 @@ class Route(Record):
     status: Literal["existing", "candidate"] = _field(
         "existing: open throughout; candidate: may be opened."
     )
-    count: Annotated[int, Field(ge=1)] = _field(
+    count: Count = _field(
         "Services aggregated (existing routes).", "services", default=1
     )
     calls: list[Call] = _field("Areas called at.", min_length=1)

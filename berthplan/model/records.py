@@ -234,9 +234,7 @@ class Route(Record):
     status: Literal["existing", "candidate"] = _field(
         "existing: open throughout; candidate: may be opened."
     )
-    count: Count = _field(
-        "Services aggregated (existing routes).", "services", default=1
-    )
+    count: Count = _field("Services aggregated (existing routes).", "services", default=1)
     calls: list[Call] = _field("Areas called at.", min_length=1)
     min_depth_m: NonNeg = _field(
         "Depth every area called at must have in an open year.", "m", default=0.0

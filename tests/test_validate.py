@@ -91,6 +91,9 @@ RULE_FILES = [
     "count-above-largest",
     "tons-per-teu-above-100",
     "growth-above-one",
+    "id-blank",
+    "id-with-newline",
+    "id-differs-only-in-case",
 ]
 
 

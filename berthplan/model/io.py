@@ -60,7 +60,8 @@ class Document:
             if isinstance(part, int):
                 item = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
                 ident = item.get("id") if isinstance(item, dict) else None
-                out += f"[{ident}]" if isinstance(ident, str | int) and ident != "" else f"[{part}]"
+                usable = isinstance(ident, int) or (isinstance(ident, str) and _printable(ident))
+                out += f"[{ident}]" if usable else f"[{part}]"
                 node = item
             else:
                 out += f".{part}" if out else str(part)
@@ -263,3 +264,8 @@ def validate_instance(instance: Instance, source: str = "<instance>") -> Instanc
     if issues:
         raise InstanceError(source, issues)
     return instance
+
+
+def _printable(ident: str) -> bool:
+    """An id that can name its record in a one-line location (else the position does)."""
+    return ident.strip() == ident != "" and ident.isprintable()

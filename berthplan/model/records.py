@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 CargoClass = Literal["container", "dry_bulk", "liquid_bulk", "lng", "grain", "general", "ro_ro"]
 """Cargo classes. Capacities are TEU per year for ``container``, tonnes per year otherwise."""
@@ -49,6 +49,21 @@ Mt and a solver cannot represent coefficients near 1e15 (HiGHS's infinity), so l
 are refused at validation with their location rather than failing inside a solver."""
 NonNeg = Annotated[float, Field(ge=0, le=LARGEST)]
 Count = Annotated[int, Field(ge=1, le=10_000)]
+
+
+def _id(value: str) -> str:
+    if not value.strip():
+        raise ValueError("an id must not be blank")
+    if value.strip() != value:
+        raise ValueError("an id must not start or end with white space")
+    if not value.isprintable():
+        raise ValueError("an id must not hold control characters (a newline, a tab...)")
+    return value
+
+
+Id = Annotated[str, AfterValidator(_id)]
+"""An id: printable, not blank, no white space at either end, so it names its record on one
+line (ids differing only in case are refused in validate.py)."""
 
 
 class Record(BaseModel):
@@ -99,9 +114,7 @@ class Penalties(BaseModel):
 class Area(Record):
     """A port area (harbour basin) with its natural depth."""
 
-    id: str = _field(
-        "Unique area id, referenced by berths, projects and route calls.", min_length=1
-    )
+    id: Id = _field("Unique area id, referenced by berths, projects and route calls.", min_length=1)
     name: str = _field("Display name.", default="")
     description: str = _field("Cargo functions and notes.", default="")
     depth_m: NonNeg = _field("Natural or dredged depth of the area's approach and basin.", "m")
@@ -110,7 +123,7 @@ class Area(Record):
 class Port(Record):
     """A port with its areas."""
 
-    id: str = _field("Unique port id, referenced by demand and targets.", min_length=1)
+    id: Id = _field("Unique port id, referenced by demand and targets.", min_length=1)
     name: str = _field("Display name.", default="")
     description: str = _field("Cargo functions and notes.", default="")
     areas: list[Area] = _field("The port's areas.", min_length=1)
@@ -133,7 +146,7 @@ class BerthSpec(BaseModel):
 class Berth(BerthSpec, Record):
     """A group of identical existing berths in an area."""
 
-    id: str = _field("Unique id of the berth group.", min_length=1)
+    id: Id = _field("Unique id of the berth group.", min_length=1)
     name: str = _field("Display name.", default="")
     area: str = _field("Area id.")
 
@@ -141,7 +154,7 @@ class Berth(BerthSpec, Record):
 class Project(Record):
     """A berth-construction or channel-deepening project."""
 
-    id: str = _field("Unique project id.", min_length=1)
+    id: Id = _field("Unique project id.", min_length=1)
     name: str = _field("Display name.", default="")
     description: str = _field("Notes.", default="")
     area: str = _field("Area id where the project is built.")
@@ -228,7 +241,7 @@ class Call(BaseModel):
 class Route(Record):
     """A container liner route: existing (always open) or candidate (may open once)."""
 
-    id: str = _field("Unique route id.", min_length=1)
+    id: Id = _field("Unique route id.", min_length=1)
     name: str = _field("Display name.", default="")
     description: str = _field("Notes.", default="")
     status: Literal["existing", "candidate"] = _field(

@@ -133,10 +133,15 @@ def duplicate_ids(r: Records) -> Found:
     for kind, items in sections:
         counts = Counter(ident for _, ident in items)
         seen: set[str] = set()
+        folded: dict[str, str] = {}
         for path, ident in items:
             if counts[ident] > 1 and ident in seen:
                 yield path, f"duplicate {kind} id '{ident}'"
+            elif ident.casefold() in folded and folded[ident.casefold()] != ident:
+                other = folded[ident.casefold()]
+                yield path, f"{kind} id '{ident}' differs from '{other}' only in case"
             seen.add(ident)
+            folded.setdefault(ident.casefold(), ident)
 
 
 def unknown_references(r: Records) -> Found:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -102,8 +103,29 @@ def _walk(
             _walk(child, (*path, i), lines, dups, seen)
 
 
+class Loader(yaml.SafeLoader):
+    """YAML's safe loader, except that digits with a leading zero stay text.
+
+    YAML 1.1 reads ``03747`` as an octal number (2023) and ``0o17`` as 15; a year or a count
+    written with a leading zero is far likelier a typo, so it reaches validation as text and is
+    refused there with a hint rather than silently changed.
+    """
+
+
+_INT = "tag:yaml.org,2002:int"
+Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != _INT]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+Loader.add_implicit_resolver(
+    _INT,
+    re.compile(r"^(?:[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"),
+    list("-+0123456789"),
+)
+
+
 def _compose(text: str) -> yaml.Node | None:
-    loader = yaml.SafeLoader(text)
+    loader = Loader(text)
     try:
         return loader.get_single_node()
     finally:
@@ -111,7 +133,7 @@ def _compose(text: str) -> yaml.Node | None:
 
 
 def _construct(node: yaml.Node) -> Any:
-    loader = yaml.SafeLoader("")
+    loader = Loader("")
     try:
         return loader.construct_document(node)
     finally:
@@ -124,8 +146,14 @@ def _syntax_error(source: str, e: yaml.MarkedYAMLError) -> InstanceError:
     return InstanceError(source, [Issue(line, "", f"YAML syntax error: {e.problem}")])
 
 
-def parse_text(text: str, source: str, *, as_json: bool = False) -> Document:
-    """Parse YAML (or strict JSON) text into a :class:`Document`; syntax errors are located."""
+def parse_text(
+    text: str, source: str, *, as_json: bool = False, kind: str = "instance file"
+) -> Document:
+    """Parse YAML (or strict JSON) text into a :class:`Document`; syntax errors are located.
+
+    ``kind`` names the file in messages (scenario files are parsed the same way: aliases and
+    duplicate keys refused, numbers with a leading zero kept as text).
+    """
     node: yaml.Node | None = None
     if as_json:
         try:
@@ -153,7 +181,7 @@ def parse_text(text: str, source: str, *, as_json: bool = False) -> Document:
         except _AliasError as e:
             raise InstanceError(
                 source,
-                [Issue(e.line, "", "YAML aliases (*name) are not supported in instance files")],
+                [Issue(e.line, "", f"YAML aliases (*name) are not supported in {kind}s")],
             ) from None
         if not as_json:
             try:
@@ -162,10 +190,13 @@ def parse_text(text: str, source: str, *, as_json: bool = False) -> Document:
                 raise _syntax_error(source, e) from None
     elif not as_json:
         raise InstanceError(
-            source, [Issue(1, "", "empty file: an instance file must be a mapping of fields")]
+            source,
+            [Issue(1, "", f"empty file: {_article(kind)} {kind} must be a mapping of fields")],
         )
     if not isinstance(data, dict):
-        raise InstanceError(source, [Issue(1, "", "an instance file must be a mapping of fields")])
+        raise InstanceError(
+            source, [Issue(1, "", f"{_article(kind)} {kind} must be a mapping of fields")]
+        )
     doc = Document(source, data, lines)
     if dups:
         issues = [Issue(ln, doc.location(p), "duplicate key") for p, ln in dups]
@@ -207,7 +238,20 @@ def _message(err: Any, loc: Path) -> str:
     msg = str(err["msg"])
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
-    return msg[0].lower() + msg[1:] if msg else msg
+    msg = msg[0].lower() + msg[1:] if msg else msg
+    return msg + _number_hint(err.get("input"))
+
+
+def _number_hint(given: Any) -> str:
+    """Why a number written in YAML arrived as text, where that is the likely cause."""
+    if not isinstance(given, str):
+        return ""
+    text = given.strip()
+    if re.fullmatch(r"[-+]?0[0-9_]+", text):
+        return f" ('{text}' has a leading zero: write it without, or quote it if text is meant)"
+    if re.fullmatch(r"[-+]?[0-9]+(\.[0-9]*)?[eE][-+]?[0-9]+", text):
+        return f" (YAML reads '{text}' as text: write it with a dot and a signed exponent, like 1.0e+3)"
+    return ""
 
 
 def field_issues(doc: Document, error: ValidationError) -> list[Issue]:
@@ -269,3 +313,7 @@ def validate_instance(instance: Instance, source: str = "<instance>") -> Instanc
 def _printable(ident: str) -> bool:
     """An id that can name its record in a one-line location (else the position does)."""
     return ident.strip() == ident != "" and ident.isprintable()
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[:1] in "aeiou" else "a"

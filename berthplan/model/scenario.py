@@ -39,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from berthplan.errors import InstanceError, UsageError
 from berthplan.model.instance import Instance
-from berthplan.model.io import Document, instance_from_document
+from berthplan.model.io import Document, instance_from_document, parse_text
 
 Years = tuple[int, int]
 
@@ -95,13 +95,21 @@ class Scenario(_Strict):
     def from_file(cls, path: str | Path) -> Scenario:
         p = Path(path)
         try:
-            data = yaml.safe_load(p.read_text(encoding="utf-8"))
+            text = p.read_text(encoding="utf-8")
         except OSError as e:
             raise UsageError(f"{p}: cannot read scenario ({e.strerror})") from None
-        except yaml.YAMLError as e:
-            raise UsageError(f"{p}: YAML syntax error: {e}") from None
+        except UnicodeDecodeError as e:
+            raise UsageError(f"{p}: cannot read scenario (not UTF-8 text: {e.reason})") from None
+        data: Any = {}
+        if text.strip():  # as an instance file: aliases and duplicate keys refused, located
+            try:
+                data = parse_text(
+                    text, str(p), as_json=p.suffix.lower() == ".json", kind="scenario file"
+                ).data
+            except InstanceError as e:
+                raise UsageError(e.render()) from None
         try:
-            scenario = cls.model_validate(data or {})
+            scenario = cls.model_validate(data)
         except ValidationError as e:
             raise UsageError.from_validation(p, e, "scenario") from None
         return scenario if scenario.name else scenario.model_copy(update={"name": p.stem})

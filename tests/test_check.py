@@ -159,7 +159,12 @@ def hand_tables() -> Tables:
 def hand_solve(instance: Instance, status: str = "optimal") -> dict[str, Any]:
     return {
         "schema_version": 1,
-        "instance": {"name": instance.name, "hash": instance.canonical_hash()},
+        "instance": {
+            "name": instance.name,
+            "hash": instance.canonical_hash(),
+            "money_unit": instance.money_unit,
+            "price_year": instance.price_year,
+        },
         "status": status,
         "objective": OBJECTIVE,
         "breakdown": dict(BREAKDOWN),

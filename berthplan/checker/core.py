@@ -19,6 +19,7 @@ from berthplan.checker.rules_projects import (
     start_windows,
 )
 from berthplan.checker.rules_queues import queues
+from berthplan.checker.rules_record import record
 from berthplan.checker.rules_results import (
     instance,
     kpis,
@@ -49,6 +50,7 @@ RULES: tuple[Rule, ...] = (
     targets,
     objective,
     instance,
+    record,
 )
 """Every rule, in the order the report lists their violations; a rule's name is its function's."""
 

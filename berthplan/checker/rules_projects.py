@@ -21,6 +21,12 @@ def _cover(rows: list[Row], column: str, known: list[str], table: str) -> list[V
         if counts[ident] != 1:
             found = "no row" if counts[ident] == 0 else f"{counts[ident]} rows"
             out.append(Violation("coverage", ident, None, f"one row in {table}", found))
+    order = [row[column] for row in rows]
+    if not out and order != known:  # the contract: instance order
+        first = next(i for i, (a, b) in enumerate(zip(order, known, strict=True)) if a != b)
+        out.append(
+            Violation("coverage", table, None, f"row {first + 2}: {known[first]}", order[first])
+        )
     return out
 
 
@@ -222,6 +228,14 @@ def _row_columns(ctx: Context, p: Project, row: Row) -> list[Violation]:
         "discounted_cost": facts.project_cost(p),
     }
     out = []
+    inst = ctx.instance
+    for col, label in (
+        ("name", p.name),
+        ("port", inst.port_of_area.get(p.area, "")),
+        ("area", p.area),
+        ("stage", p.stage),
+    ):
+        out += text(rule, f"{p.id}.{col}", None, label, row[col])
     for col, value in expected_numbers.items():
         out += number(rule, f"{p.id}.{col}", None, value, row[col])
     out += integer(

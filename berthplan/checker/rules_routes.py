@@ -109,6 +109,7 @@ def route_rows(ctx: Context) -> list[Violation]:
         offers = r.status == "existing" or r.id in ctx.facts.opens
         teu = r.count * sum(c.teu for c in r.calls) if offers else 0.0
         out += text("route_rows", f"{r.id}.status", None, r.status, row["status"])
+        out += text("route_rows", f"{r.id}.name", None, r.name, row["name"])
         out += number("route_rows", f"{r.id}.teu_offered", None, teu, row["teu_offered"])
         cost = ctx.facts.route_discounted(r)
         out += number("route_rows", f"{r.id}.discounted_cost", None, cost, row["discounted_cost"])

@@ -124,3 +124,19 @@ def test_a_foreign_folder_is_refused_before_any_work(
     assert "is not a" in result.output and "refusing to write into it" in result.output
     assert "baseline" not in result.output and "year" not in result.output  # no work shown
     assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+
+
+def test_check_applies_the_overrides_solve_json_records(tmp_path: Path) -> None:
+    scenario = tmp_path / "cheaper.yaml"
+    scenario.write_text("costs: {capex: 0.9}\n", encoding="utf-8")
+    out = tmp_path / "plan"
+    args = ["solve", str(EXAMPLE), "--scenario", str(scenario), "--set", "discount_rate=0.07"]
+    solved = CliRunner().invoke(main, [*args, "--out", str(out)])
+    assert solved.exit_code == 0, solved.output
+    checked = CliRunner().invoke(main, ["check", str(EXAMPLE), str(out)])
+    assert checked.exit_code == 0, checked.output
+    assert "checking with the overrides solve.json records" in checked.output
+    # without its scenario file the recorded overrides cannot be re-applied: the hash differs
+    scenario.unlink()
+    missing = CliRunner().invoke(main, ["check", str(EXAMPLE), str(out)])
+    assert missing.exit_code == 1 and "instance" in missing.output

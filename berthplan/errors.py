@@ -50,7 +50,9 @@ class UsageError(Exception):
         """One message for a small file's pydantic errors (``key.sub: message; ...``)."""
         problems = "; ".join(
             f"{'.'.join(str(x) for x in err['loc']) or what}: "
-            + ("unknown key" if err["type"] == "extra_forbidden" else err["msg"])
+            + ("unknown key" if err["type"] == "extra_forbidden" else err["msg"]).removeprefix(
+                "Value error, "
+            )
             for err in error.errors()
         )
         return cls(f"{source}: {problems}")

@@ -140,3 +140,47 @@ def test_check_applies_the_overrides_solve_json_records(tmp_path: Path) -> None:
     scenario.unlink()
     missing = CliRunner().invoke(main, ["check", str(EXAMPLE), str(out)])
     assert missing.exit_code == 1 and "instance" in missing.output
+
+
+def test_profiles_by_name_hints_and_no_file_options(tmp_path: Path) -> None:
+    out = tmp_path / "plan"
+    fast = CliRunner().invoke(
+        main, ["solve", str(EXAMPLE), "--out", str(out), "--solver", "highs-fast"]
+    )
+    assert fast.exit_code == 0, fast.output
+    assert '"gap": 0.01' in (out / "solve.json").read_text(encoding="utf-8")
+    unknown = CliRunner().invoke(
+        main, ["solve", str(EXAMPLE), "--out", str(tmp_path / "x"), "--solver", "nope"]
+    )
+    assert unknown.exit_code == 2 and "shipped profiles: cbc, highs-fast, highs" in unknown.output
+    evil = tmp_path / "evil.toml"
+    evil.write_text('backend = "highs"\n[extra]\nlog_file = "/tmp/evil.log"\n', encoding="utf-8")
+    refused = CliRunner().invoke(
+        main, ["solve", str(EXAMPLE), "--out", str(tmp_path / "y"), "--solver", str(evil)]
+    )
+    assert refused.exit_code == 2, refused.output
+    assert "'log_file' names a file" in refused.output and "Value error" not in refused.output
+
+
+def test_an_unavailable_backend_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    from berthplan import backends
+    from berthplan.errors import UsageError
+
+    class Missing:
+        def available(self) -> tuple[bool, str]:
+            return False, "not installed"
+
+    monkeypatch.setitem(backends.REGISTRY, "ortools:scip", Missing)
+    with pytest.raises(UsageError, match=r"not installed \(pip install ortools\)"):
+        backends.get("ortools:scip")
+
+
+def test_committed_spend_over_a_budget_is_exit_3_with_its_reason(tmp_path: Path) -> None:
+    path = Path(__file__).parent / "data" / "infeasible" / "committed-spend-over-budget.yaml"
+    out = tmp_path / "plan"
+    result = CliRunner().invoke(main, ["solve", str(path), "--out", str(out)])
+    assert result.exit_code == 3, result.output
+    assert (
+        "budget 2024: committed projects alone spend 700, above the budget of 500" in result.output
+    )
+    assert not out.exists()

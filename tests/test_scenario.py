@@ -299,7 +299,6 @@ def test_set_path_in_raw_data() -> None:
         ([("discount_rate", "abc")], "discount_rate"),
         ([("projects[p1w-ct-a].duration", 2.5)], "duration"),
         ([("discount_rate", 1.5)], "discount_rate"),
-        ([("budget[2024].capex", 10)], "committed projects alone spend 700 in 2024"),
         ([("targets[#0].port", "PX")], "unknown port 'PX'"),
     ],
 )
@@ -449,7 +448,10 @@ def test_check_passes_with_the_scenario_and_fails_without(scenario_plan: tuple[P
     out, path = scenario_plan
     ok = invoke("check", str(EXAMPLE), str(out), "--scenario", path, "--set", "discount_rate=0.07")
     assert ok.exit_code == 0, ok.output
-    assert invoke("check", str(EXAMPLE), str(out)).exit_code == 1
+    # without flags, check applies the overrides solve.json records (the issue-12 behaviour)
+    recorded = invoke("check", str(EXAMPLE), str(out))
+    assert recorded.exit_code == 0 and "overrides solve.json records" in recorded.output
+    # flags given explicitly are taken as they are: half of the overrides is a mismatch
     assert invoke("check", str(EXAMPLE), str(out), "--scenario", path).exit_code == 1
 
 
@@ -476,3 +478,11 @@ def test_cli_unknown_scenario_key_exits_2(tmp_path: Path) -> None:
     result = invoke("solve", str(EXAMPLE), "--scenario", path, "--out", str(tmp_path / "p"))
     assert result.exit_code == 2
     assert "budgett: unknown key" in result.output
+
+
+def test_a_budget_cut_below_committed_spend_is_infeasible(base: Instance) -> None:
+    from berthplan.optimization.solve import InfeasibleError, solve
+
+    cut = apply(base, Scenario(), [("budget[2024].capex", 10)])
+    with pytest.raises(InfeasibleError, match="budget 2024: committed projects alone spend 700"):
+        solve(cut)

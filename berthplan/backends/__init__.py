@@ -91,5 +91,20 @@ def get(name: str) -> Backend:
     backend = factory(name)()
     ok, why = backend.available()
     if not ok:
-        raise UsageError(f"solver '{name}' is not available here: {why}")
+        raise UsageError(f"solver '{name}' is not available here: {why}{_install_hint(name)}")
     return backend
+
+
+def _install_hint(name: str) -> str:
+    """How to get a backend that is not available (from the package indexes named)."""
+    if name.startswith("pulp:") and name not in ("pulp:cbc", "pulp:highs"):
+        return " (install the solver itself; PuLP finds it on the PATH or by its Python package)"
+    hints = {
+        "highs": "pip install highspy",
+        "pulp:cbc": "pip install pulp",
+        "pulp:highs": "pip install pulp highspy",
+        "scipy": "pip install scipy",
+    }
+    if name.startswith("ortools:"):
+        return " (pip install ortools)"
+    return f" ({hints[name]})" if name in hints else ""

@@ -386,13 +386,6 @@ def targets(r: Records) -> Found:
 def budget(r: Records) -> Found:
     h = r.horizon
     seen: set[int] = set()
-    fixed: dict[int, float] = {}
-    if h is not None:
-        for _, p in r.projects:
-            lo, hi = start_window(h, p)
-            if p.committed and lo == hi and (p.spend is None or len(p.spend) == p.duration):
-                for y, amount in spend_by_year(p, lo).items():
-                    fixed[y] = fixed.get(y, 0.0) + amount
     for i, b in r.budget:
         if h is not None and not h.start <= b.year <= h.end:
             yield (
@@ -402,14 +395,29 @@ def budget(r: Records) -> Found:
         if b.year in seen:
             yield ("budget", i, "year"), f"a second budget for {b.year}"
         seen.add(b.year)
-        committed = fixed.get(b.year, 0.0)
-        if committed > b.capex * (1 + 1e-9) + 1e-9:
-            yield (
-                ("budget", i, "capex"),
-                (
-                    f"committed projects alone spend {committed:.6g} in {b.year}, above the budget of {b.capex:.6g}"
-                ),
-            )
+
+
+def committed_overruns(inst: Instance) -> list[tuple[int, float, float]]:
+    """Years whose budget the committed projects with a fixed start overspend by themselves.
+
+    Not a validation error: a valid instance (or a what-if that cuts a budget or raises capex)
+    may ask for it, and the answer is that no plan exists (exit 3) with this explanation.
+
+    Returns
+    -------
+    list of (year, committed spend, budget)
+    """
+    fixed: dict[int, float] = {}
+    for p in inst.projects:
+        lo, hi = start_window(inst.horizon, p)
+        if p.committed and lo == hi and (p.spend is None or len(p.spend) == p.duration):
+            for y, amount in spend_by_year(p, lo).items():
+                fixed[y] = fixed.get(y, 0.0) + amount
+    return [
+        (b.year, fixed.get(b.year, 0.0), b.capex)
+        for b in inst.budget
+        if fixed.get(b.year, 0.0) > b.capex * (1 + 1e-9) + 1e-9
+    ]
 
 
 RULES = (

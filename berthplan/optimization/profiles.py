@@ -1,7 +1,8 @@
 """Solver profiles: a backend name plus its options, built in or read from a TOML file.
 
 ``--solver highs`` picks the built-in profile of a registered backend (a proven optimum: gap 0);
-``--solver solvers/highs-fast.toml`` reads a user's profile::
+``--solver highs-fast`` reads a profile shipped in ``berthplan/solvers/``, and
+``--solver my-profile.toml`` a user's profile file::
 
     backend = "highs"        # a registered backend name
     time_limit = 60          # seconds
@@ -21,9 +22,9 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from berthplan.backends import Options, factory
+from berthplan.backends import Options, factory, names
 from berthplan.errors import UsageError
 
 
@@ -39,6 +40,19 @@ class Profile(BaseModel):
     seed: Annotated[int, Field(ge=0)] | None = Field(None, description="Random seed.")
     verbose: bool = Field(True, description="Let the solver write its log.")
     extra: dict[str, Any] = Field(default_factory=dict, description="Backend-specific options.")
+
+    @field_validator("extra")
+    @classmethod
+    def _no_files(cls, extra: dict[str, Any]) -> dict[str, Any]:
+        # A profile is data a user may be handed: it must not make the solver write (or read)
+        # files of its choosing (HiGHS's log_file, solution_file, write_model_file, ...).
+        for key in extra:
+            if any(word in key.lower() for word in ("file", "path", "dir", "write", "read")):
+                raise ValueError(
+                    f"'{key}' names a file or makes the solver write one; profiles may not set "
+                    "such options (berthplan writes solver.log itself)"
+                )
+        return extra
 
     def options(self, **overrides: Any) -> Options:
         """The profile's options, with the non-None ``overrides`` (CLI flags) applied."""
@@ -74,8 +88,21 @@ def read_profile(path: str | Path) -> Profile:
     return profile
 
 
+def shipped() -> dict[str, Path]:
+    """The profiles shipped with berthplan (``berthplan/solvers/*.toml``), by name."""
+    folder = Path(__file__).resolve().parent.parent / "solvers"
+    return {f.stem: f for f in sorted(folder.glob("*.toml"))}
+
+
 def resolve(solver: str) -> Profile:
-    """A backend name or a profile file, as a profile."""
+    """A backend name, a shipped profile's name (``highs-fast``) or a profile file."""
     if solver.endswith(".toml") or Path(solver).is_file():
         return read_profile(solver)
-    return builtin(solver)
+    profiles = shipped()
+    if solver in profiles and solver not in names():
+        return read_profile(profiles[solver])
+    try:
+        return builtin(solver)
+    except UsageError as e:
+        known = f"; shipped profiles: {', '.join(profiles)}" if profiles else ""
+        raise UsageError(f"{e}{known}") from None

@@ -15,6 +15,7 @@ from berthplan.model.instance import Instance
 from berthplan.model.io import validate_instance
 from berthplan.model.records import CARGO_CLASSES
 from berthplan.model.sets import CONTAINER
+from berthplan.model.validate import committed_overruns
 from berthplan.optimization.formulation import Built, build
 from berthplan.optimization.infeasibility import (
     Conflict,
@@ -114,6 +115,15 @@ def solve(
         When the solver fails or finds no plan within the limits.
     """
     validate_instance(instance)
+    overruns = committed_overruns(instance)
+    if overruns:
+        lines = [
+            f"  budget {year}: committed projects alone spend {spend:,.6g}, above the budget of "
+            f"{cap:,.6g} ({instance.money_unit})"
+            for year, spend, cap in overruns
+        ]
+        head = "no plan exists: the budget of a year is below what committed projects must spend"
+        raise InfeasibleError("\n".join([head, *lines]), [])
     profile = solver if isinstance(solver, Profile) else resolve(solver)
     overrides: dict[str, Any] = {"time_limit": time_limit, "gap": gap, "threads": threads}
     if options is not None:

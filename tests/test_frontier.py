@@ -144,7 +144,17 @@ def test_step_plans_pass_the_checker_with_their_scenario(berths: tuple[list[Step
         "instance"
     ]["overrides"]
     assert overrides[0] == f"scenario={out / 'step-03.yaml'}"
-    assert CliRunner().invoke(main, ["check", str(EXAMPLE), str(out / "step-03")]).exit_code == 1
+    # without flags check applies the scenario solve.json records; the base instance alone fails
+    recorded = CliRunner().invoke(main, ["check", str(EXAMPLE), str(out / "step-03")])
+    assert recorded.exit_code == 0, recorded.output
+    assert "overrides solve.json records" in recorded.output
+    moved = out / "step-03.yaml.moved"
+    (out / "step-03.yaml").rename(moved)
+    try:
+        bare = CliRunner().invoke(main, ["check", str(EXAMPLE), str(out / "step-03")])
+    finally:
+        moved.rename(out / "step-03.yaml")
+    assert bare.exit_code == 1
 
 
 def test_step_values_and_marginal() -> None:

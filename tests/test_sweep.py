@@ -144,7 +144,7 @@ def test_summary_values_are_those_of_the_plan_folders(local: tuple[SweepReport, 
         "1",
     )
     assert row["container_teu_2026"] == "3200000.000000"
-    assert row["total_shortfall_2026"] == "0.000000"
+    assert all(row[f"shortfall_{m}_2026"] == "0.000000" for m in sweep.METRICS)
     base = next(r for r in summary(out) if r["scenario"] == "s03-capex-1.0")
     assert float(base["objective"]) == pytest.approx(16957.327398, abs=1e-6)
     assert float(row["objective"]) > float(base["objective"])
@@ -165,7 +165,8 @@ def test_failures_are_recorded_and_the_sweep_goes_on(local: tuple[SweepReport, P
     assert rows["s18-bad-key"]["objective"] == rows["s18-bad-key"]["cargo_tons_2023"] == ""
     unreachable = rows["s20-unreachable"]
     assert (unreachable["status"], unreachable["objective"]) == ("infeasible", "")
-    assert float(unreachable["total_shortfall_2026"]) == pytest.approx(9.0)  # 11 of 20 berths
+    assert float(unreachable["shortfall_berths_10k_2026"]) == pytest.approx(9.0)  # 11 of 20
+    assert float(unreachable["shortfall_container_teu_2026"]) == 0.0  # units never mix
     info = json.loads((local[1] / "s20-unreachable" / "solve.json").read_text(encoding="utf-8"))
     assert info["status"] == "infeasible"
 

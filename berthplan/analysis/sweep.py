@@ -7,8 +7,9 @@ writes ``OUT/<name>/`` (the file name without extension) with the atomic
 (unless ``--force``, or when it holds another base instance or other overrides), so re-running
 an interrupted sweep completes it. ``OUT/summary.csv`` (atomic, sorted by scenario) has
 ``scenario, status, objective, gap, wall_time``, per target year ``y`` of the base instance the
-KPIs ``cargo_tons_y, container_teu_y, berths_10k_y, new_routes_y`` and ``total_shortfall_y``
-(the year's target shortfalls summed, each in its metric's unit), and ``message``; values are
+KPIs ``cargo_tons_y, container_teu_y, berths_10k_y, new_routes_y`` and per metric the year's
+target shortfalls ``shortfall_<metric>_y`` (t, TEU, berths, routes: summed over the province and
+port targets of that metric, never across units), and ``message``; values are
 read back from the plan folders. ``error`` (no folder), ``infeasible`` (closest plan written,
 objective left empty) and ``no_solution`` are recorded and the sweep goes on. ``--executor
 dask`` (optional ``berthplan[dask]``) uses the scheduler at ``--scheduler`` (workers sharing
@@ -230,7 +231,7 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
 
 def columns(years: list[int]) -> list[str]:
     """The summary's columns for a base instance with targets in ``years``."""
-    per_year = [f"{m}_{y}" for y in years for m in (*METRICS, "total_shortfall")]
+    per_year = [f"{m}_{y}" for y in years for m in (*METRICS, *(f"shortfall_{k}" for k in METRICS))]
     return ["scenario", "status", "objective", "gap", "wall_time", *per_year, "message"]
 
 
@@ -246,8 +247,11 @@ def row_from_folder(name: str, folder: Path, years: list[int]) -> Row:
     for y in years:
         kpi = kpis.get(str(y), {})
         row |= {f"{m}_{y}": kpi.get(m, "") for m in METRICS}
-        short = sum(float(t["shortfall"]) for t in targets if t["year"] == str(y))
-        row[f"total_shortfall_{y}"] = number(short)
+        for m in METRICS:  # one column per metric: tonnes, TEU, berths and routes never add up
+            short = sum(
+                float(t["shortfall"]) for t in targets if t["year"] == str(y) and t["metric"] == m
+            )
+            row[f"shortfall_{m}_{y}"] = number(short)
     return row
 
 

@@ -217,3 +217,23 @@ def test_flagship_container_frontier_is_non_decreasing(tmp_path: Path) -> None:
     assert len(costs) == 3
     assert all(b >= a - 1e-6 * abs(a) for a, b in itertools.pairwise(costs))
     assert costs[-1] > costs[0]
+
+
+def test_cli_frontier_exits_3_when_no_step_is_reachable(tmp_path: Path) -> None:
+    # 1,000 berths of 10,000-ton class in 2026 are out of reach at every step
+    args = [
+        "--metric",
+        "berths_10k",
+        "--year",
+        "2026",
+        "--from",
+        "1000",
+        "--to",
+        "1001",
+        "--steps",
+        "2",
+    ]
+    result = run(*args, "--out", str(tmp_path / "f"))
+    assert result.exit_code == 3, result.output
+    assert result.output.count("infeasible") >= 2
+    assert "no step of the frontier is reachable" in result.output

@@ -19,6 +19,7 @@ hard target only removes plans, so proven-optimal costs never decrease as the ta
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -217,6 +218,7 @@ def run_frontier(
     *,
     solver: str = "highs",
     time_limit: float | None = None,
+    on_step: Callable[[Step], None] | None = None,
 ) -> list[Step]:
     """Solve the frontier of ``spec`` at ``values``; write the plans, the CSV and the plot.
 
@@ -232,6 +234,8 @@ def run_frontier(
         The frontier folder.
     solver, time_limit
         Backend name or profile, and seconds per step.
+    on_step
+        Called with each step as soon as it is solved (progress for a command line).
 
     Returns
     -------
@@ -248,7 +252,11 @@ def run_frontier(
     base = load(instance_file)
     folder.mkdir(parents=True, exist_ok=True)
     opts = {"solver": solver, "time_limit": time_limit, "instance_file": str(instance_file)}
-    steps = [solve_step(base, spec, i, v, folder, **opts) for i, v in enumerate(values, 1)]
+    steps = []
+    for i, v in enumerate(values, 1):
+        steps.append(solve_step(base, spec, i, v, folder, **opts))
+        if on_step is not None:
+            on_step(steps[-1])
     write_csv_atomic(folder / "frontier.csv", columns(spec.metric), table(steps, spec.metric))
     plot(steps, spec, base.money_unit, folder / "frontier.png")
     return steps

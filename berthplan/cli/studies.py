@@ -8,9 +8,9 @@ from typing import Any
 
 import click
 
-from berthplan.analysis.frontier import Spec, decreasing, run_frontier, step_values
+from berthplan.analysis.frontier import Spec, Step, decreasing, run_frontier, step_values
 from berthplan.analysis.sweep import METRICS, SOLVED, Options, SweepReport, run_sweep
-from berthplan.cli.util import FiniteFloat, user_errors
+from berthplan.cli.util import EXIT_INFEASIBLE, FiniteFloat, user_errors
 
 __all__ = ["register"]
 
@@ -89,16 +89,28 @@ def _register_frontier(group: click.Group) -> None:
 
         Writes OUT/frontier.csv (step, target, objective, status, marginal costs),
         OUT/frontier.png and one plan folder per step (OUT/step-NN). Unreachable steps are
-        marked infeasible with an empty objective.
+        marked infeasible with an empty objective. Each step is printed as it is solved; exit
+        3 when no step is reachable.
         """
         spec = Spec(metric, year, port)
         values = step_values(o["lo"], o["hi"], o["steps"])
+
+        def show(s: Step) -> None:
+            cost = "" if s.objective is None else f"  {s.objective:,.3f}"
+            click.echo(f"step {s.step}: target {s.target:,.0f}  {s.status}{cost}")
+
         steps = run_frontier(
-            file, spec, values, o["out"], solver=o["solver"], time_limit=o["time_limit"]
+            file,
+            spec,
+            values,
+            o["out"],
+            solver=o["solver"],
+            time_limit=o["time_limit"],
+            on_step=show,
         )
-        for s in steps:
-            cost = "" if s.objective is None else f"{s.objective:,.3f}"
-            click.echo(f"step {s.step}: target {s.target:,.0f}  {s.status}  {cost}")
         for n in decreasing(steps):
             click.echo(f"warning: step {n} costs less than a lower target (not optimal)", err=True)
         click.echo(f"frontier written to {Path(o['out']) / 'frontier.csv'}")
+        if all(s.objective is None for s in steps):
+            click.echo("no step of the frontier is reachable", err=True)
+            sys.exit(EXIT_INFEASIBLE)

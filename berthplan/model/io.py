@@ -204,12 +204,41 @@ def parse_text(
     return doc
 
 
+MAX_INPUT_MB = 64.0
+"""Largest input file read, in MB (``$BERTHPLAN_MAX_INPUT_MB`` changes it): a national
+instance is about 3 MB; a larger file is refused before it is read, so a wrong file cannot eat
+the machine's memory."""
+
+
+def read_text(path: FsPath) -> str:
+    """The UTF-8 text of a regular file within the size cap (never a FIFO or a device).
+
+    Raises the ``OSError`` and ``UnicodeDecodeError`` of reading; ``ValueError`` for a file that
+    is not regular or is too large (the callers turn each into a located message).
+    """
+    import os
+    import stat
+
+    info = path.stat()  # FileNotFoundError, IsADirectoryError... as for a read
+    if stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError("not a regular file (a pipe or a device is never read)")
+    cap = float(os.environ.get("BERTHPLAN_MAX_INPUT_MB", MAX_INPUT_MB))
+    if info.st_size > cap * 1e6:
+        raise ValueError(
+            f"{info.st_size / 1e6:,.1f} MB, above the {cap:g} MB input limit "
+            "(raise it with BERTHPLAN_MAX_INPUT_MB)"
+        )
+    return path.read_text(encoding="utf-8")
+
+
 def read_document(path: str | FsPath) -> Document:
     """Read an instance file (``.json`` strictly as JSON, anything else as YAML)."""
     p = FsPath(path)
     source = str(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = read_text(p)
     except FileNotFoundError:
         raise InstanceError(source, [Issue(0, "", "no such file")]) from None
     except IsADirectoryError:
@@ -220,6 +249,8 @@ def read_document(path: str | FsPath) -> Document:
         raise InstanceError(source, [Issue(0, "", f"not UTF-8 text ({e.reason})")]) from None
     except OSError as e:
         raise InstanceError(source, [Issue(0, "", f"cannot read: {e.strerror or e}")]) from None
+    except ValueError as e:
+        raise InstanceError(source, [Issue(0, "", str(e))]) from None
     return parse_text(text, source, as_json=p.suffix.lower() == ".json")
 
 

@@ -39,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from berthplan.errors import InstanceError, UsageError
 from berthplan.model.instance import Instance
-from berthplan.model.io import Document, instance_from_document, parse_text
+from berthplan.model.io import Document, instance_from_document, parse_text, read_text
 
 Years = tuple[int, int]
 
@@ -95,11 +95,13 @@ class Scenario(_Strict):
     def from_file(cls, path: str | Path) -> Scenario:
         p = Path(path)
         try:
-            text = p.read_text(encoding="utf-8")
+            text = read_text(p)
         except OSError as e:
-            raise UsageError(f"{p}: cannot read scenario ({e.strerror})") from None
+            raise UsageError(f"{p}: cannot read scenario ({e.strerror or e})") from None
         except UnicodeDecodeError as e:
             raise UsageError(f"{p}: cannot read scenario (not UTF-8 text: {e.reason})") from None
+        except ValueError as e:
+            raise UsageError(f"{p}: cannot read scenario ({e})") from None
         data: Any = {}
         if text.strip():  # as an instance file: aliases and duplicate keys refused, located
             try:

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from berthplan.backends import Options, factory, names
 from berthplan.errors import UsageError
+from berthplan.model.io import read_text
 
 
 class Profile(BaseModel):
@@ -72,11 +73,15 @@ def read_profile(path: str | Path) -> Profile:
     """Read a TOML profile; every problem is a :class:`UsageError` naming the file and key."""
     p = Path(path)
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_text(p))
     except OSError as e:
-        raise UsageError(f"{p}: cannot read solver profile ({e.strerror})") from None
+        raise UsageError(f"{p}: cannot read solver profile ({e.strerror or e})") from None
+    except UnicodeDecodeError as e:
+        raise UsageError(f"{p}: cannot read solver profile (not UTF-8 text: {e.reason})") from None
     except tomllib.TOMLDecodeError as e:
         raise UsageError(f"{p}: TOML syntax error: {e}") from None
+    except ValueError as e:
+        raise UsageError(f"{p}: cannot read solver profile ({e})") from None
     try:
         profile = Profile.model_validate(data)
     except ValidationError as e:

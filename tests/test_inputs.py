@@ -34,10 +34,12 @@ def test_a_device_as_instance() -> None:
 
 
 def test_a_pipe_as_scenario_and_as_profile(fifo: Path, tmp_path: Path) -> None:
-    for flag in ("--scenario", "--solver"):
+    toml = tmp_path / "pipe.toml"  # a profile is read as a file when it ends in .toml
+    os.mkfifo(toml)
+    for flag, path in (("--scenario", fifo), ("--solver", toml)):
         out = tmp_path / flag.strip("-")
         result = CliRunner().invoke(
-            main, ["solve", str(EXAMPLE), "--out", str(out), flag, str(fifo)]
+            main, ["solve", str(EXAMPLE), "--out", str(out), flag, str(path)]
         )
         assert result.exit_code == 2, result.output
         assert "not a regular file" in result.output

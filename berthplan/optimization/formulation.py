@@ -431,9 +431,8 @@ def define_objective(m: Model, s: Sets, blocks: dict[str, VarBlock]) -> None:
         for a in scope.areas:
             p = index.get((int(a), scope.cargo))
             if p is not None:
-                m.add_cost(
-                    blocks["handled"].cols[p * s.ny : (p + 1) * s.ny], -delta * pen_ton / TON
-                )
+                first = blocks["handled"].start + p * s.ny  # no block-sized array per area
+                m.add_cost(np.arange(first, first + s.ny), -delta * pen_ton / TON)
     # soft targets' shortfall, discounted at the target year
     pen = [
         (t.penalty or 0.0) * s.inst.discount(t.year) / METRIC_SCALE[t.metric]

@@ -99,8 +99,10 @@ class Model:
 
     def add_cost(self, cols: ArrayLike, coefs: ArrayLike) -> None:
         """Add ``coefs`` to the objective coefficients of global columns ``cols``."""
+        # Copies, not views: a slice of a block-sized array would keep the whole block alive
+        # once per term (memory quadratic in the model on national instances).
         self._cost_terms.append(
-            (np.asarray(cols, dtype=np.int64).ravel(), np.asarray(coefs, dtype=float).ravel())
+            (np.array(cols, dtype=np.int64).ravel(), np.array(coefs, dtype=float).ravel())
         )
 
     def add_constraints(

@@ -422,3 +422,19 @@ def test_waiting_pools_decide_their_flows_and_nothing_else(tmp_path: Path) -> No
     assert (general["throughput"] == 2_000_000).all()
     assert plan.info.solver_objective == pytest.approx(plan.objective, rel=1e-7)
     assert check_plan(inst, plan.write(tmp_path / "plan")).ok
+
+
+def test_typos_in_service_levels_get_the_right_suggestion() -> None:
+    text = (
+        (TINY / "19-pool-levels.yaml")
+        .read_text(encoding="utf-8")
+        .replace(
+            "service_hours: 40, call_size: 50000}",
+            "servce_hours: 40, call_size: 50000, areas: [{area: a, cal_size: 3}]}",
+        )
+    )
+    with pytest.raises(berthplan.InstanceError) as info:
+        berthplan.loads(text, "typo.yaml")
+    rendered = info.value.render()
+    assert "servce_hours: unknown field 'servce_hours' (did you mean 'service_hours'?)" in rendered
+    assert "areas[0].cal_size: unknown field 'cal_size' (did you mean 'call_size'?)" in rendered

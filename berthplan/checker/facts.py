@@ -160,10 +160,14 @@ class Facts:
         """The queue pools of the instance (service levels)."""
         return pools(self.instance)
 
+    @cached_property
+    def _pooled(self) -> set[tuple[str, str]]:
+        return {(q.area, q.cargo) for q in self.pools}
+
     def utilization(self, area: str, cargo: str) -> float:
         """Throughput allowed per unit of reported capacity: 1 for a queue pool (its capacity
         is already at the service level), max_utilization otherwise."""
-        if any(q.area == area and q.cargo == cargo for q in self.pools):
+        if (area, cargo) in self._pooled:
             return 1.0
         return self.instance.utilization(cargo)
 

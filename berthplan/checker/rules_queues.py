@@ -25,7 +25,7 @@ def _expected(ctx: Context, pool: Pool, year: int) -> dict[str, float]:
         "occupancy": pool.occupancy(n, h),
         "wait_ratio": ratio,
         "wait_hours": ratio * float(pool.params.service_hours or 0),
-        "total_wait_hours": pool.wait_hours(n, h),
+        "total_wait_hours": pool.wait_hours(n, h, ratio),
         "charged_wait_hours": charged,
         "waiting_cost": charged * float(pool.params.waiting_cost or 0),
     }

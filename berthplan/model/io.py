@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from berthplan.errors import InstanceError, Issue, Path
 from berthplan.model import records as rec
 from berthplan.model.instance import Instance
+from berthplan.model.service import AreaOverride, ServiceLevel
 from berthplan.model.validate import cross_check, records_from_raw
 
 # Which record type a list or mapping field holds, to name the allowed fields of a typo.
@@ -35,7 +36,19 @@ _OWNER: dict[str, type[BaseModel]] = {
     "demand": rec.Demand,
     "targets": rec.Target,
     "budget": rec.Budget,
+    "service_levels": ServiceLevel,
 }
+
+
+def _owner(loc: Path) -> type[BaseModel]:
+    """The record type whose field ``loc`` names (for a "did you mean" of an unknown key)."""
+    for i in range(len(loc) - 2, -1, -1):
+        part = loc[i]
+        if isinstance(part, str) and part in _OWNER:
+            if part == "areas" and "service_levels" in loc[:i]:
+                return AreaOverride  # a service level's per-area overrides, not a port's areas
+            return _OWNER[part]
+    return Instance
 
 
 class Document:
@@ -258,9 +271,7 @@ def _message(err: Any, loc: Path) -> str:
     kind = err["type"]
     if kind == "extra_forbidden":
         key = str(loc[-1])
-        owner = next(
-            (_OWNER[p] for p in reversed(loc[:-1]) if isinstance(p, str) and p in _OWNER), Instance
-        )
+        owner = _owner(loc)
         close = difflib.get_close_matches(key, list(owner.model_fields), n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         return f"unknown field '{key}'{hint}"

@@ -110,9 +110,10 @@ class Pool:
             return float("nan")
         return float(wait_ratio_interp(str(self.params.queue), n, rho))
 
-    def wait_hours(self, n: int, throughput: float) -> float:
-        """Exact ship-hours of waiting a year."""
-        return self.calls(throughput) * self._hours() * self.wait_ratio(n, throughput)
+    def wait_hours(self, n: int, throughput: float, ratio: float | None = None) -> float:
+        """Ship-hours of waiting a year (``ratio``: this W/S when already computed)."""
+        ratio = self.wait_ratio(n, throughput) if ratio is None else ratio
+        return self.calls(throughput) * self._hours() * ratio
 
     def breakpoints(self, n: int) -> tuple[FloatArray, FloatArray]:
         """Throughputs and waiting hours at which the charged waiting curve is exact.

@@ -38,7 +38,7 @@ class PoolBlocks:
     levels: list[Level]
 
 
-def _throughput_col(
+def throughput_col(
     s: Sets, pool: int, handled: VarBlock, served: VarBlock
 ) -> tuple[int, float] | None:
     """The first column of the pool's throughput variable and its scale (None: none)."""
@@ -54,7 +54,7 @@ def define_pool_variables(m: Model, s: Sets, handled: VarBlock, served: VarBlock
     """level[pool,n,year] binary; flow and wait[pool,n,year] >= 0 (kTEU or Mt; k ship-hours)."""
     levels, labels = [], []
     for q, pool in enumerate(s.pools):
-        col = _throughput_col(s, q, handled, served)
+        col = throughput_col(s, q, handled, served)
         if col is None:  # no route calls: the pool serves nothing
             continue
         for yi, y in enumerate(s.years.tolist()):

@@ -14,7 +14,6 @@ from berthplan.backends import Backend, Options, Result, Status
 from berthplan.model.instance import Instance
 from berthplan.model.io import validate_instance
 from berthplan.model.records import CARGO_CLASSES
-from berthplan.model.sets import CONTAINER
 from berthplan.model.validate import committed_overruns
 from berthplan.optimization.formulation import Built, build
 from berthplan.optimization.infeasibility import (
@@ -23,9 +22,9 @@ from berthplan.optimization.infeasibility import (
     conflicting_rows,
     elastic_targets,
 )
+from berthplan.optimization.pools import throughput_col
 from berthplan.optimization.profiles import Profile, resolve
 from berthplan.optimization.sparse import Arrays
-from berthplan.optimization.units import TEU, TON
 from berthplan.results.outcome import Decisions
 from berthplan.results.plan import Plan, SolveInfo
 
@@ -64,18 +63,13 @@ def _flows(built: Built, x: np.ndarray) -> dict[tuple[str, str], tuple[float, ..
     the solver's, unrounded (rounding could lift one above a bound it meets exactly).
     """
     s = built.sets
-    called = s.called_areas.tolist()
     out: dict[tuple[str, str], tuple[float, ...]] = {}
-    for pool, (a, c) in zip(s.pools, s.pool_pairs, strict=True):
-        if not pool.params.waiting_cost:
+    for q, (pool, (a, c)) in enumerate(zip(s.pools, s.pool_pairs, strict=True)):
+        col = throughput_col(s, q, built.handled, built.served)
+        if not pool.params.waiting_cost or col is None:
             continue
-        if c == CONTAINER:
-            if a not in called:
-                continue
-            k, block, unit = called.index(a), built.served, TEU
-        else:
-            k, block, unit = s.handled_pairs.index((a, c)), built.handled, TON
-        values = np.maximum(x[block.cols[k * s.ny : (k + 1) * s.ny]], 0.0) / unit
+        first, unit = col
+        values = np.maximum(x[first : first + s.ny], 0.0) / unit
         out[(s.areas[a], CARGO_CLASSES[c])] = tuple(float(v) for v in values)
     return out
 

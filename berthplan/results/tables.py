@@ -252,7 +252,7 @@ def queues_table(outcome: Outcome) -> pd.DataFrame:
                     "occupancy": pool.occupancy(n, h),
                     "wait_ratio": ratio,
                     "wait_hours": ratio * float(pool.params.service_hours or 0),
-                    "total_wait_hours": pool.wait_hours(n, h),
+                    "total_wait_hours": pool.wait_hours(n, h, ratio),
                     "charged_wait_hours": charged,
                     "waiting_cost": charged * float(pool.params.waiting_cost or 0),
                 }

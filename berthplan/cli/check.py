@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from berthplan.cli.util import EXIT_VIOLATIONS, user_errors
+
+if TYPE_CHECKING:
+    from berthplan.model.instance import Instance
 
 
 def register(group: click.Group) -> None:
@@ -48,8 +52,9 @@ def register(group: click.Group) -> None:
 
         base = load(file)
         if scenario is None and not sets:
-            scenario, sets = _recorded(Path(folder), base.canonical_hash())
-        instance, _ = overridden(base, scenario, sets)
+            instance = _recorded(Path(folder), base)
+        else:
+            instance, _ = overridden(base, scenario, sets)
         report = check_plan(instance, Path(folder))
         for v in report.violations:
             click.echo(str(v))
@@ -60,27 +65,32 @@ def register(group: click.Group) -> None:
             sys.exit(EXIT_VIOLATIONS)
 
 
-def _recorded(folder: Path, base_hash: str) -> tuple[str | None, tuple[str, ...]]:
-    """The scenario file and ``--set`` overrides solve.json records for a plan of ``base_hash``.
+def _recorded(folder: Path, base: Instance) -> Instance:
+    """``base`` with the overrides solve.json records, for a plan solved from this very base.
 
-    Only for a plan solved from this very base instance with overrides; the scenario file must
-    still be where the solve read it (relative paths as given then). Nothing otherwise.
+    The overrides are rebuilt from their record (``key=JSON`` lines of the scenario, then
+    ``set PATH=VALUE`` lines), so the scenario file need not be where the solve read it.
+    ``base`` itself otherwise.
     """
     import json
 
+    from berthplan.model.scenario import Scenario, apply, parse_set
+
+    base_hash = base.canonical_hash()
     try:
         record = json.loads((folder / "solve.json").read_text(encoding="utf-8"))["instance"]
-        overrides = list(record.get("overrides") or [])
+        overrides = [str(o) for o in record.get("overrides") or []]
         if record.get("base_hash") != base_hash or record.get("hash") == base_hash:
-            return None, ()
+            return base
+        fields = dict(
+            o.split("=", 1)
+            for o in overrides
+            if "=" in o and not o.startswith(("scenario=", "set "))
+        )
+        scenario = Scenario.model_validate({k: json.loads(v) for k, v in fields.items()})
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None, ()
-    scenario = next(
-        (o.removeprefix("scenario=") for o in overrides if o.startswith("scenario=")), None
-    )
-    sets = tuple(o.removeprefix("set ") for o in overrides if o.startswith("set "))
-    if scenario is not None and not Path(scenario).is_file():
-        return None, ()
-    if scenario is not None or sets:
+        return base
+    sets = [parse_set(o.removeprefix("set ")) for o in overrides if o.startswith("set ")]
+    if overrides:
         click.echo(f"note: checking with the overrides solve.json records: {', '.join(overrides)}")
-    return scenario, sets
+    return apply(base, scenario, sets)

@@ -246,8 +246,11 @@ def read_text(path: FsPath) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def read_document(path: str | FsPath) -> Document:
-    """Read an instance file (``.json`` strictly as JSON, anything else as YAML)."""
+def read_document(path: str | FsPath, kind: str = "instance file") -> Document:
+    """Read an instance file (``.json`` strictly as JSON, anything else as YAML).
+
+    ``kind`` names the file in messages (other documents are read the same way).
+    """
     p = FsPath(path)
     source = str(path)
     try:
@@ -256,7 +259,7 @@ def read_document(path: str | FsPath) -> Document:
         raise InstanceError(source, [Issue(0, "", "no such file")]) from None
     except IsADirectoryError:
         raise InstanceError(
-            source, [Issue(0, "", "is a directory, not an instance file")]
+            source, [Issue(0, "", f"is a directory, not {_article(kind)} {kind}")]
         ) from None
     except UnicodeDecodeError as e:
         raise InstanceError(source, [Issue(0, "", f"not UTF-8 text ({e.reason})")]) from None
@@ -264,7 +267,7 @@ def read_document(path: str | FsPath) -> Document:
         raise InstanceError(source, [Issue(0, "", f"cannot read: {e.strerror or e}")]) from None
     except ValueError as e:
         raise InstanceError(source, [Issue(0, "", str(e))]) from None
-    return parse_text(text, source, as_json=p.suffix.lower() == ".json")
+    return parse_text(text, source, as_json=p.suffix.lower() == ".json", kind=kind)
 
 
 def _message(err: Any, loc: Path) -> str:

@@ -14,6 +14,7 @@ forces or forbids projects and routes, and fixes start years::
     force: [taiping-bay-1]
     forbid: [dl-europe-med]
     fix_start: {dagushan-ore-upgrade: 2026}
+    commit: {before: 2025, starts: {taiping-bay-1: 2023}, opens: {}}
     discount_rate: 0.08
     penalties: {unserved_teu: 0.001}
     set: {"projects[taiping-bay-1].capex": 9000}
@@ -23,6 +24,8 @@ forces or forbids projects and routes, and fixes start years::
 ``id`` (ports, areas, berths, projects, routes), by year for ``budget``, by
 ``metric:year[:port]`` for ``targets``, by ``scope:cargo:year`` for ``demand``, or by position
 ``#N`` for any list. Values are YAML scalars (``2026``, ``0.08``, ``true``, ``[a, b]``). The
+``commit`` freezes every decision taking effect before a year (:mod:`berthplan.model.commitment`):
+the starts and openings it names, and no others. The
 merged instance is validated like a file; every problem is a :class:`UsageError` (exit 2).
 """
 
@@ -38,6 +41,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from berthplan.errors import InstanceError, UsageError
+from berthplan.model.commitment import Commitment, freeze
 from berthplan.model.instance import Instance
 from berthplan.model.io import Document, instance_from_document, parse_text, read_text
 
@@ -87,6 +91,7 @@ class Scenario(_Strict):
     force: list[str] = Field(default_factory=list)
     forbid: list[str] = Field(default_factory=list)
     fix_start: dict[str, int] = Field(default_factory=dict)
+    commit: Commitment | None = None
     discount_rate: Annotated[float, Field(ge=0, lt=1)] | None = None
     penalties: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
     set: dict[str, Any] = Field(default_factory=dict)
@@ -337,6 +342,8 @@ def apply(
     _decide(data, scenario.force, force=True)
     _decide(data, scenario.forbid, force=False)
     _fix_starts(data, scenario.fix_start)
+    if scenario.commit is not None:
+        freeze(data, scenario.commit)
     if scenario.discount_rate is not None:
         data["discount_rate"] = scenario.discount_rate
     if scenario.penalties:

@@ -2,13 +2,16 @@
 
 The definitions are formulation.md's: the KPIs of family 9 (targets), the timing conventions
 for costs, and the objective with its constants (sunk spend excluded, existing routes' annual
-cost and the penalty on volume offered by existing routes included).
+cost and the penalty on volume offered by existing routes included), less the residual value
+credit where the instance asks for it (``residual_value: true``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from berthplan.checker.facts import NON_CONTAINER, Facts, YearCost
-from berthplan.model.records import TEN_THOUSAND_TON, Target
+from berthplan.model.records import DEFAULT_ECONOMIC_LIFE, TEN_THOUSAND_TON, Project, Target
 
 BREAKDOWN = ("capex", "opex", "route_cost", "unserved_teu", "unserved_tons", "shortfall")
 """The keys of ``solve.json``'s ``breakdown``: discounted money."""
@@ -105,16 +108,57 @@ def volume_penalty(facts: Facts, year: int) -> tuple[float, float]:
     return pen.unserved_teu * facts.unserved_teu(year), pen.unserved_ton * facts.unserved_tons(year)
 
 
+@dataclass(frozen=True)
+class CreditedYearCost(YearCost):
+    """The last horizon year's costs with the residual value credit (``residual_value: true``).
+
+    ``credit`` is the assets' value after the horizon in money of the year after it; the total
+    brings it back one year, so ``discount(y1) * total`` credits it at ``discount(y1 + 1)``.
+    """
+
+    credit: float = 0.0
+    rate: float = 0.0
+
+    @property
+    def total(self) -> float:
+        """The year's costs less the credit, discounted to this year."""
+        return super().total - self.credit / (1.0 + self.rate)
+
+
+def project_residual(facts: Facts, project: Project) -> float:
+    """Value left after the horizon of a built project: capex spent by the horizon end (sunk
+    included) times the share of its economic life not used by then (straight line from the
+    in-service year); 0 for a project not built."""
+    if project.id not in facts.starts:
+        return 0.0
+    spent = sum(a for y, a in facts.spend[project.id].items() if y <= facts.y1)
+    first = facts.completion(project) + 1
+    used = max(0, facts.y1 + 1 - first)
+    life = project.economic_life or DEFAULT_ECONOMIC_LIFE
+    return spent * max(0.0, 1.0 - used / life)
+
+
+def residual_total(facts: Facts) -> float:
+    """Undiscounted residual value of every built project (0 when the switch is off)."""
+    if not facts.instance.residual_value:
+        return 0.0
+    return sum(project_residual(facts, p) for p in facts.built)
+
+
 def year_cost(facts: Facts, year: int) -> YearCost:
     """The undiscounted costs of ``year``, as the kpis.csv row of that year reports them."""
     teu, tons = volume_penalty(facts, year)
-    return YearCost(
-        capex=facts.capex(year),
-        opex=facts.opex(year),
-        route_cost=facts.route_cost(year),
-        penalty_cost=teu + tons + target_penalty(facts, year),
-        waiting_cost=facts.waiting_cost(year),
-    )
+    parts = {
+        "capex": facts.capex(year),
+        "opex": facts.opex(year),
+        "route_cost": facts.route_cost(year),
+        "penalty_cost": teu + tons + target_penalty(facts, year),
+        "waiting_cost": facts.waiting_cost(year),
+    }
+    if facts.instance.residual_value and year == facts.y1:
+        rate = facts.instance.discount_rate
+        return CreditedYearCost(**parts, credit=residual_total(facts), rate=rate)
+    return YearCost(**parts)
 
 
 def breakdown(facts: Facts) -> dict[str, float]:
@@ -132,6 +176,8 @@ def breakdown(facts: Facts) -> dict[str, float]:
         out["unserved_teu"] += d(y) * teu
         out["unserved_tons"] += d(y) * tons
         out["shortfall"] += d(y) * target_penalty(facts, y)
+    if facts.instance.residual_value:  # a credit, discounted from the year after the horizon
+        out["residual_value"] = -d(facts.y1 + 1) * residual_total(facts)
     return out
 
 

@@ -77,6 +77,12 @@ class Instance(BaseModel):
     demand: list[Demand] = Field(default_factory=list, description="Demand ceilings.")
     targets: list[Target] = Field(default_factory=list, description="Yearly KPI targets.")
     budget: list[Budget] = Field(default_factory=list, description="Yearly capex ceilings.")
+    residual_value: bool = Field(
+        False,
+        description="Credit each built project's residual value after the last year: its capex "
+        "spent by the horizon end times the share of its economic_life left, discounted from "
+        "the year after the horizon (docs/formulation.md). Default false: no credit.",
+    )
 
     # -- lookups ---------------------------------------------------------------------------
     @cached_property
@@ -201,6 +207,21 @@ def open_window(horizon: Horizon, route: Route) -> tuple[int, int]:
     lo = route.earliest_open if route.earliest_open is not None else horizon.start
     hi = route.latest_open if route.latest_open is not None else horizon.end
     return lo, hi
+
+
+def residual_value(project: Project, start: int, end: int) -> float:
+    """Value left after the horizon ending in ``end`` of a project started in ``start``.
+
+    Straight-line depreciation over the project's economic life, from its in-service year:
+    the capex spent by the end of ``end`` (sunk years included) times the share of the life
+    not yet used by then, ``max(0, 1 - max(0, end + 1 - (start + duration)) / life)``. Capex
+    spent after the horizon earns no credit, so a late start never costs less than nothing.
+    Undiscounted: the objective credits it at the discount factor of ``end + 1``.
+    """
+    used = max(0, end + 1 - (start + project.duration))
+    left = max(0.0, 1.0 - used / project.life())
+    spent = sum(a for y, a in spend_by_year(project, start).items() if y <= end)
+    return left * spent
 
 
 def spend_by_year(project: Project, start: int) -> dict[int, float]:

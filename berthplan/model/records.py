@@ -32,6 +32,10 @@ METRICS: tuple[str, ...] = ("cargo_tons", "container_teu", "berths_10k", "new_ro
 TEN_THOUSAND_TON = 10_000.0
 """Berths of at least this deadweight count toward ``berths_10k``."""
 
+DEFAULT_ECONOMIC_LIFE = 50
+"""Economic life of a project's assets when it gives none (years): the design working life of
+permanent port structures in China (GB 50158-2010). Read only with ``residual_value: true``."""
+
 
 MODEL_CONFIG = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 """Every record: immutable, unknown fields rejected, no type coercion (``true`` is not 1), no NaN."""
@@ -198,6 +202,12 @@ class Project(Record):
         "Scenario override: free (the optimizer decides; default), build (forced), skip (forbidden).",
         default="free",
     )
+    economic_life: Annotated[int, Field(ge=1, le=200)] | None = _field(
+        "Years of service over which the assets depreciate straight-line; used only with the "
+        "instance's residual_value: true (default 50).",
+        "years",
+        default=None,
+    )
 
     @property
     def committed(self) -> bool:
@@ -212,6 +222,10 @@ class Project(Record):
             return tuple(self.spend)
         d = max(self.duration, 1)
         return tuple([1.0 / d] * d)
+
+    def life(self) -> int:
+        """Economic life in years (:data:`DEFAULT_ECONOMIC_LIFE` when not given)."""
+        return self.economic_life if self.economic_life is not None else DEFAULT_ECONOMIC_LIFE
 
     def berths_10k(self) -> int:
         """Berths of 10,000-ton class or above the project adds."""

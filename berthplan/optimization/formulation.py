@@ -12,7 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from berthplan.model.instance import Instance
+from berthplan.model.instance import Instance, residual_value
 from berthplan.model.records import CARGO_CLASSES, Target
 from berthplan.model.sets import CONTAINER, FloatArray, IntArray, Sets
 from berthplan.optimization.pools import (
@@ -441,6 +441,20 @@ def define_objective(m: Model, s: Sets, blocks: dict[str, VarBlock]) -> None:
     m.add_cost(blocks["shortfall"].cols, pen)
 
 
+def define_residual_value(m: Model, s: Sets, x: VarBlock) -> None:
+    """With ``residual_value: true``: credit each start's value left after the horizon.
+
+    Start column (j, s) earns -delta(y1 + 1) * R_j(s), R_j(s) the capex spent by the horizon end
+    times the share of the economic life left (:func:`~berthplan.model.instance.residual_value`).
+    Capex after the horizon earns nothing, so the credit stays below the discounted capex.
+    """
+    if not s.inst.residual_value:
+        return
+    xj, xs = s.x_cols
+    value = [residual_value(s.projects[j], int(y), s.y1) for j, y in zip(xj, xs, strict=True)]
+    m.add_cost(x.cols, -s.inst.discount(s.y1 + 1) * np.asarray(value, dtype=float))
+
+
 def build(inst: Instance, sets: Sets | None = None) -> Built:
     """Build the MILP of ``inst`` (docs/formulation.md), family by family."""
     s = sets if sets is not None else Sets(inst)
@@ -469,6 +483,7 @@ def build(inst: Instance, sets: Sets | None = None) -> Built:
     define_budget(m, s, x)
     target_scaled = define_targets(m, s, blocks)
     define_objective(m, s, blocks)
+    define_residual_value(m, s, x)
     m.add_cost(*wait_cost(s, queue))
     hard = np.array([t.hard for t in inst.targets], dtype=bool)
     return Built(

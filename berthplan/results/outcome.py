@@ -13,7 +13,7 @@ from functools import cached_property
 
 import numpy as np
 
-from berthplan.model.instance import spend_by_year
+from berthplan.model.instance import residual_value, spend_by_year
 from berthplan.model.records import CARGO_CLASSES, Target
 from berthplan.model.sets import CONTAINER, FloatArray, Sets
 
@@ -266,6 +266,21 @@ class Outcome:
             if not t.hard:
                 out[t.year - s.y0] += (t.penalty or 0.0) * self.shortfall(t)
         return np.asarray(out)
+
+    def residual_values(self) -> FloatArray:
+        """(nJ) value left after the horizon of each built project (undiscounted; 0 if skipped).
+
+        Only with the instance's ``residual_value`` switch; the objective credits the sum at the
+        discount factor of the year after the horizon (docs/formulation.md).
+        """
+        s = self.s
+        return np.array(
+            [
+                residual_value(p, int(self.start[j]), s.y1) if self.built[j] else 0.0
+                for j, p in enumerate(s.projects)
+            ],
+            dtype=float,
+        )
 
     def project_discounted(self, j: int) -> float:
         p = self.s.projects[j]

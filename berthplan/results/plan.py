@@ -203,6 +203,9 @@ class Plan:
         }
         if "waiting_cost" in k.columns:
             breakdown["waiting_cost"] = float((delta * k["waiting_cost"]).sum())
+        if "residual_value" in k.columns:  # a credit: negative, so the breakdown sums up
+            end = inst.horizon.end + 1
+            breakdown["residual_value"] = -inst.discount(end) * float(k["residual_value"].sum())
         short = self.tables["targets"]
         short = short[short["shortfall"] > 0]
         return {

@@ -72,7 +72,10 @@ def projects_table(instance: Instance, outcome: Outcome) -> pd.DataFrame:
                 "berths_10k_added": p.berths_10k() if built else 0,
             }
         )
-    return _frame(rows, ["start_year", "completion_year", "in_service_year"], PROJECT_COLUMNS)
+    df = _frame(rows, ["start_year", "completion_year", "in_service_year"], PROJECT_COLUMNS)
+    if inst.residual_value:  # the column exists only with the switch on (outputs unchanged off)
+        df["residual_value"] = o.residual_values()
+    return df
 
 
 def routes_table(instance: Instance, outcome: Outcome) -> pd.DataFrame:
@@ -203,6 +206,18 @@ def kpis_table(instance: Instance, outcome: Outcome) -> pd.DataFrame:
         "discounted_cost",
     ]
     df = _frame(rows, ["berths_10k", "new_routes"], columns)
+    return _with_residual(inst, o, df) if inst.residual_value else df
+
+
+def _with_residual(inst: Instance, o: Outcome, df: pd.DataFrame) -> pd.DataFrame:
+    """kpis.csv with the residual value column: the assets' value after the horizon, in the
+    last horizon year's row, and that row's discounted_cost net of its credit (discounted
+    from the year after the horizon, as the objective credits it)."""
+    value = float(o.residual_values().sum())
+    last = df.index[df["year"] == o.s.y1]
+    df.insert(list(df.columns).index("discounted_cost"), "residual_value", 0.0)
+    df.loc[last, "residual_value"] = value
+    df.loc[last, "discounted_cost"] -= inst.discount(o.s.y1 + 1) * value
     return df
 
 

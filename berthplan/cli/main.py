@@ -46,9 +46,29 @@ def schema() -> None:
 
 def _register() -> None:
     # One module per command family; each imports only click (and light modules) at start-up.
-    from berthplan.cli import check, generate, planning, queue, simulate, solving, studies
+    from berthplan.cli import (
+        baseline,
+        check,
+        generate,
+        planning,
+        queue,
+        simulate,
+        solving,
+        studies,
+        uncertainty,
+    )
 
-    for family in (solving, check, planning, studies, generate, queue, simulate):
+    for family in (
+        solving,
+        check,
+        planning,
+        studies,
+        generate,
+        queue,
+        simulate,
+        uncertainty,
+        baseline,
+    ):
         family.register(main)
 
 

@@ -78,6 +78,32 @@ def format_summary(plan: Plan, elapsed: float) -> str:
     "--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override one value (repeatable)."
 )
 @click.option("--quiet", is_flag=True, help="Print only the status line.")
+@click.option(
+    "--uncertainty",
+    type=click.Path(dir_okay=False),
+    help="Demand scenarios (uncertainty file): solve the two-stage plan.",
+)
+@click.option(
+    "--commit-years",
+    type=click.IntRange(min=1, max=1000),
+    default=1,
+    show_default=True,
+    help="With --uncertainty: years whose decisions are common to every scenario.",
+)
+@click.option(
+    "--risk-weight",
+    type=FiniteFloat(min=0, max=1),
+    default=0.0,
+    show_default=True,
+    help="With --uncertainty: weight of the CVaR of cost in the objective.",
+)
+@click.option(
+    "--cvar-level",
+    type=FiniteFloat(min=0, max=1, max_open=True),
+    default=0.9,
+    show_default=True,
+    help="With --uncertainty: the CVaR's level (mean of the worst 1 - level).",
+)
 @user_errors
 def solve(
     file: str,
@@ -89,9 +115,28 @@ def solve(
     scenario: str | None,
     sets: tuple[str, ...],
     quiet: bool,
+    uncertainty: str | None,
+    commit_years: int,
+    risk_weight: float,
+    cvar_level: float,
 ) -> None:
-    """Solve an instance FILE and write the plan tables to --out."""
+    """Solve an instance FILE and write the plan tables to --out.
+
+    With --uncertainty U.yaml: the two-stage plan (docs/uncertainty.md): decisions of the first
+    --commit-years years common to every demand scenario, the rest per scenario; the plan
+    folder holds the here-and-now plan, scenarios.csv and recourse.csv.
+    """
     import time
+
+    if uncertainty is not None:
+        from berthplan.cli.uncertainty import solve_uncertain
+
+        if scenario is not None or sets:
+            raise click.UsageError("--uncertainty does not combine with --scenario or --set")
+        limits = {"time_limit": time_limit, "gap": gap, "threads": threads}
+        risk = (risk_weight, cvar_level)
+        solve_uncertain(file, out, solver, limits, uncertainty, commit_years, risk, quiet)
+        return
 
     from berthplan.model.io import load
     from berthplan.model.scenario import overridden

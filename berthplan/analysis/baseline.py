@@ -5,7 +5,8 @@ How capacity is added in practice and in OpenTISim, as a plan in the usual contr
 in each year ``y``, with every decision of the earlier years kept:
 
 1. **Committed projects** start in the first year of their window in which their
-   prerequisites are completed and the budget has room (at the window's end in any case).
+   prerequisites are completed and the budget has room (at the window's end in any case,
+   before any other project of that year takes the budget).
 2. **Routes.** Candidate routes a scenario forces open open in the first year they may (window,
    depth). Then, by ``routes``: ``targets`` (default) opens, for each ``new_routes`` target of
    year ``y`` (port targets first), the routes it still needs, cheapest discounted cost per
@@ -27,10 +28,11 @@ in each year ``y``, with every decision of the earlier years kept:
    one; relief: the usable capacity it adds to the unit in ``Y``), and the triggers are read
    again, until none fires or nothing can relieve it.
 4. **Targets** (``targets``: ``all``, default; ``hard``; ``none``). While a target of ``y`` or
-   later falls short with the decisions so far, the project due now — ``y`` is the last start
-   that has it in service (``container_teu``, ``cargo_tons``) or completed (``berths_10k``) by
-   the target year, within its window — or, in the target year itself, the route that raises
-   the target's KPI for the least cost per unit (gain capped at the shortfall) starts or opens.
+   later falls short with the decisions so far, of the projects due now — ``y`` is the last
+   year in which they may start (window, prerequisites, budget as committed so far) and still
+   be in service (``container_teu``, ``cargo_tons``) or completed (``berths_10k``) by the target
+   year — and, in the target year itself, the routes that may open, the one that raises the
+   target's KPI for the least cost per unit (gain capped at the shortfall) starts or opens.
 
 The plan's status is ``feasible`` when it meets every hard target and ``infeasible`` (exit 3)
 otherwise; either way it passes the independent checker before it is returned.
@@ -210,11 +212,18 @@ class Planner:
         return self.decisions()
 
     def _committed(self, y: int) -> None:
-        for j, p in enumerate(self.s.projects):
-            if not p.committed or self.starts[p.id] is not None:
-                continue
-            lo, hi = self.inst.start_window(p)
-            if lo <= y and (self.startable(j, y) or y >= hi):
+        """Committed projects whose window ends in ``y`` start (first: they must), then those
+        whose window is open, where prerequisites and the budget allow."""
+        waiting = [
+            j
+            for j, p in enumerate(self.s.projects)
+            if p.committed and self.starts[p.id] is None and self.inst.start_window(p)[0] <= y
+        ]
+        last = [j for j in waiting if self.inst.start_window(self.s.projects[j])[1] <= y]
+        for j in last:
+            self.take(Option("project", j, y), "committed, last year of its window")
+        for j in waiting:
+            if j not in last and self.startable(j, y):
                 self.take(Option("project", j, y), "committed")
 
     def _routes(self, y: int) -> None:
@@ -356,8 +365,9 @@ class Planner:
         s, out = self.s, []
         slack = 1 if t.metric == "berths_10k" else 0  # completed by the end of the year counts
         for j, p in enumerate(s.projects):
-            hi = self.inst.start_window(p)[1]
-            if min(hi, t.year - p.duration + slack) == y and self.startable(j, y):
+            due = min(self.inst.start_window(p)[1], t.year - p.duration + slack)
+            later = range(y + 1, due + 1)  # a later start that still makes it, if one may
+            if due >= y and self.startable(j, y) and not any(self.startable(j, v) for v in later):
                 out.append(Option("project", j, y))
         if t.metric in ("container_teu", "cargo_tons") and t.year == y:
             out += [

@@ -1,12 +1,18 @@
-"""Shared helpers of the validation tests: data paths, expectations, the CLI runner."""
+"""Shared helpers of the tests: data paths, expectations, the CLI runner, fixed-schedule LPs."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 from click.testing import CliRunner, Result
 
+from berthplan.backends import Options, Status, get
 from berthplan.cli import main
+from berthplan.model.instance import Instance
+from berthplan.optimization.formulation import build
+from berthplan.results.outcome import Decisions
 
 DATA = Path(__file__).parent / "data"
 INVALID = DATA / "invalid"
@@ -58,3 +64,33 @@ def message_lines(rendered: str, expected: str) -> list[str]:
 def invoke(*args: str) -> Result:
     """Run the ``berthplan`` CLI in-process, with exceptions caught (as a user would see them)."""
     return CliRunner().invoke(main, list(args), catch_exceptions=True)
+
+
+def lp_feasible(inst: Instance, decisions: Decisions) -> bool:
+    """Whether the MILP of ``inst`` with its binaries fixed to ``decisions`` is feasible.
+
+    The start and opening binaries are fixed to the schedule and every integrality dropped;
+    HiGHS then solves the LP. A start or opening year that has no column (outside its window)
+    is infeasible by construction.
+    """
+    built = build(inst)
+    arrays = built.model.arrays()
+    s = built.sets
+    lb, ub = arrays.lb.copy(), arrays.ub.copy()
+    placed = 0
+    xj, xs = s.x_cols
+    for k, (j, year) in enumerate(zip(xj, xs, strict=True)):
+        on = decisions.starts[s.projects[j].id] == year
+        lb[built.x.start + k] = ub[built.x.start + k] = float(on)
+        placed += on
+    zr, zt = s.z_cols
+    for k, (r, year) in enumerate(zip(zr, zt, strict=True)):
+        on = decisions.opens[s.candidates[r].id] == year
+        lb[built.z.start + k] = ub[built.z.start + k] = float(on)
+        placed += on
+    decided = [*decisions.starts.values(), *decisions.opens.values()]
+    if placed != sum(year is not None for year in decided):
+        return False
+    fixed = replace(arrays, lb=lb, ub=ub, integer=np.zeros_like(arrays.integer))
+    result = get("highs").solve(fixed, Options(verbose=False))
+    return result.status == Status.OPTIMAL

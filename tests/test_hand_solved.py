@@ -5,7 +5,10 @@ Each file in ``tests/data/tiny`` isolates one mechanic; its header comment state
 enumeration of candidate schedules with their costs and the optimum. The numbers below are
 copied from those comments (derived from the spec), not from solver output. Every instance is
 solved with both backends; the objective must match to rel 1e-9, the decisions exactly, and a
-few table values must show the mechanic at work.
+few table values must show the mechanic at work. Both the objective recomputed from the
+decisions (``plan.objective``) and the solver's own objective (``plan.info.solver_objective``)
+must equal the hand value: a cost term the formulation gets wrong but the results layer gets
+right (or the reverse) fails here.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ TINY = Path(__file__).parent / "data" / "tiny"
 USER_TINY = Path(__file__).parent.parent / "instances" / "tiny"
 BACKENDS = ["highs", "pulp:cbc"]
 REL = 1e-9
+SOLVER_REL = 1e-7  # the solver's own objective: within its feasibility tolerances
 
 
 @functools.cache
@@ -122,6 +126,7 @@ CASES: dict[str, Case] = {
     "18-stage-defaults": Case(350.0, {"fixed": 2030, "prep": None, "cand": 2030}),
     "19-pool-levels": Case(100 + 0.001 * (8e6 - 1e7 / 3), {"j1": 2024}),
     "20-pooling": Case(100.0, {"a-2": 2024, "b-1": None}),
+    "21-discounted-costs": Case(850 + 32 + 48.8 + 180 + 86.4, {"berth": 2030}, {"new-r": 2032}),
 }
 
 TABLE_CHECKS: dict[str, Callable[[Plan], None]] = {}
@@ -367,6 +372,7 @@ def test_objective_and_decisions(name: str, backend: str) -> None:
     plan = solved(name, backend)
     assert plan.status == case.status
     assert plan.objective == pytest.approx(case.objective, rel=REL)
+    assert plan.info.solver_objective == pytest.approx(case.objective, rel=SOLVER_REL)
     assert plan.decisions.starts == case.starts
     assert plan.decisions.opens == case.opens
 
@@ -439,3 +445,24 @@ def _pool_levels(plan: Plan) -> None:
 def _pooling(plan: Plan) -> None:
     assert by_year(plan, "cargo_tons")[2025] == approx(2e7 / 3**0.5)
     assert project(plan, "b-1")["decision"] == "skip"
+
+
+@checks("21-discounted-costs")
+def _discounted_costs(plan: Plan) -> None:
+    # undiscounted amounts by year; kpis.discounted_cost applies delta 1, 0.8, 0.64
+    assert spend_rows(plan, "berth") == [(2030, 250, False), (2031, 750, False)]
+    assert by_year(plan, "opex") == approx_map({2030: 0, 2031: 0, 2032: 50})
+    assert by_year(plan, "route_cost") == approx_map({2030: 20, 2031: 20, 2032: 130})
+    assert by_year(plan, "penalty_cost") == approx_map({2030: 100, 2031: 120, 2032: 0})
+    assert by_year(plan, "discounted_cost") == approx_map(
+        {2030: 250 + 20 + 100, 2031: (750 + 20 + 120) * 0.8, 2032: (50 + 130) * 0.64}
+    )
+    assert float(target(plan, 2031, "new_routes")["shortfall"]) == 1
+    new = route(plan, "new-r")
+    assert (new["open_year"], float(new["discounted_cost"])) == (2032, approx(70.4))
+    assert float(route(plan, "base")["discounted_cost"]) == approx(48.8)
+    berth = project(plan, "berth")
+    assert float(berth["discounted_cost"]) == approx(850 + 32)
+    breakdown = {k: v for k, v in plan.record["breakdown"].items() if v}
+    parts = {"capex": 850, "opex": 32, "route_cost": 119.2, "unserved_tons": 180, "shortfall": 16}
+    assert breakdown == pytest.approx(parts, rel=REL)

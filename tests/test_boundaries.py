@@ -1,0 +1,286 @@
+"""Boundary tiny instances: the optimum of every constraint family exactly on its boundary.
+
+Each file in ``tests/data/boundary`` puts the optimum exactly on the boundary of one family (or
+a few): a budget spent to the unit, a route's minimum depth reached exactly, capacity, demand
+and a target all equal, a window's first and last year, a prerequisite completed exactly the
+year before, a queue pool at its W/S limit. Beside the optimum each file has a schedule that
+misses the boundary by a hair (1,000 t, 1 %, one year), so a comparison made strict, a bound
+loosened or tightened, or an index shifted by one changes the optimum. The header of each file
+gives the model, the enumeration of schedules with their costs and the optimum; the numbers
+below are copied from those headers, not from solver output.
+
+For each instance and both exact backends:
+
+- the status, the decisions, the objective recomputed from the decisions and the solver's own
+  objective all equal the hand values;
+- a few table values show the boundary reached;
+- the independent checker accepts the plan folder;
+- every schedule one step over the boundary is infeasible for the formulation (the MILP with
+  its binaries fixed to the schedule, solved as an LP) and rejected by the checker, by the rule
+  named.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from helpers import lp_feasible
+
+import berthplan
+from berthplan.checker import check_plan
+from berthplan.model.instance import Instance
+from berthplan.results.outcome import Decisions
+from berthplan.results.plan import Plan
+
+BOUNDARY = Path(__file__).parent / "data" / "boundary"
+BACKENDS = ["highs", "pulp:cbc"]
+REL = 1e-9
+SOLVER_REL = 1e-7  # the solver's own objective: within its feasibility tolerances
+
+
+@functools.cache
+def instance(name: str) -> Instance:
+    return berthplan.load(BOUNDARY / f"{name}.yaml")
+
+
+@functools.cache
+def solved(name: str, backend: str) -> Plan:
+    return berthplan.solve(instance(name), backend)
+
+
+@dataclass(frozen=True)
+class Over:
+    """A schedule one step over the boundary: what differs from the optimum, and the rule."""
+
+    starts: dict[str, int | None] = field(default_factory=dict)
+    opens: dict[str, int | None] = field(default_factory=dict)
+    rule: str = ""
+
+
+@dataclass(frozen=True)
+class Case:
+    objective: float
+    starts: dict[str, int | None]
+    opens: dict[str, int | None] = field(default_factory=dict)
+    over: tuple[Over, ...] = ()
+
+
+CASES: dict[str, Case] = {
+    "budget-exact": Case(
+        2505.0,
+        {"p": 2030, "q": 2031},
+        over=(Over({"q": 2030}, rule="budget"), Over({"p": 2031}, rule="budget")),
+    ),
+    "depth-exact": Case(
+        225.0,
+        {"dredge-14": 2031, "dredge-15": None},
+        {"deep": 2032},
+        over=(
+            Over({"dredge-14": 2032}, rule="depth"),  # in service 2033, after the opening
+            Over({"dredge-14": None}, rule="depth"),  # 12 m at A
+        ),
+    ),
+    "volumes-exact": Case(
+        150.0,
+        {"exact": 2030, "short": None},
+        over=(Over({"exact": None, "short": 2030}, rule="targets"),),
+    ),
+    "containers-exact": Case(
+        131.0,
+        {"ct": 2030, "ct-small": None},
+        {"r": 2031, "r-small": None},
+        over=(
+            Over({"ct": None, "ct-small": 2030}, rule="targets"),  # capacity 199,000 TEU
+            Over(opens={"r": None, "r-small": 2031}, rule="targets"),  # offered 199,000 TEU
+        ),
+    ),
+    "requires-exact": Case(
+        3400.0,
+        {"channel": 2030, "terminal": 2032},
+        over=(
+            Over({"terminal": 2031}, rule="requires"),  # channel completed 2031, not by 2030
+            Over({"channel": 2031}, rule="requires"),  # completed 2032, not by 2031
+        ),
+    ),
+    "windows-exact": Case(
+        1880 + 800 + 109.44 + 41.44,
+        {"early": 2031, "late": 2031},
+        {"r-first": 2031, "r-last": 2031},
+        over=(
+            Over({"early": 2030}, rule="start_windows"),
+            Over({"late": 2032}, rule="start_windows"),
+            Over(opens={"r-first": 2030}, rule="route_windows"),
+            Over(opens={"r-last": 2032}, rule="route_windows"),
+        ),
+    ),
+    "pool-exact": Case(
+        100 + 0.8 * 54,
+        {"a-2": 2024, "b-gen": None},
+        over=(Over({"a-2": None, "b-gen": 2024}, rule="targets"),),
+    ),
+}
+
+
+# -- table helpers ------------------------------------------------------------------------
+
+
+def one(df: pd.DataFrame, **where: object) -> pd.Series:
+    mask = pd.Series(True, index=df.index)
+    for col, value in where.items():
+        mask &= df[col] == value
+    rows = df[mask]
+    assert len(rows) == 1, f"{len(rows)} rows match {where}"
+    return rows.iloc[0]
+
+
+def by_year(plan: Plan, column: str) -> dict[int, float]:
+    k = plan.tables["kpis"]
+    years = plan.instance.years
+    return {int(r.year): float(getattr(r, column)) for r in k.itertuples() if r.year in years}
+
+
+def approx(value: object) -> object:
+    return pytest.approx(value, rel=REL, abs=1e-9)
+
+
+TABLE_CHECKS: dict[str, Callable[[Plan], None]] = {}
+
+
+def checks(name: str) -> Callable[[Callable[[Plan], None]], Callable[[Plan], None]]:
+    def register(fn: Callable[[Plan], None]) -> Callable[[Plan], None]:
+        TABLE_CHECKS[name] = fn
+        return fn
+
+    return register
+
+
+@checks("budget-exact")
+def _budget(plan: Plan) -> None:
+    assert by_year(plan, "capex") == approx({2030: 500, 2031: 5, 2032: 0})
+    assert by_year(plan, "unserved_tons") == approx({2030: 1.5e6, 2031: 5e5, 2032: 0})
+    assert by_year(plan, "penalty_cost") == approx({2030: 1500, 2031: 500, 2032: 0})
+
+
+@checks("depth-exact")
+def _depth(plan: Plan) -> None:
+    assert by_year(plan, "container_teu") == approx({2030: 0, 2031: 0, 2032: 1e5})
+    assert by_year(plan, "opex") == approx({2030: 0, 2031: 0, 2032: 10})
+    assert one(plan.tables["projects"], project_id="dredge-14")["in_service_year"] == 2032
+    served = plan.tables["capacity"]
+    for area in ("A", "B"):
+        row = one(served, year=2032, area=area, cargo="container")
+        assert float(row["throughput"]) == approx(5e4)
+
+
+@checks("volumes-exact")
+def _volumes(plan: Plan) -> None:
+    row = one(plan.tables["capacity"], year=2031, area="A", cargo="general")
+    assert float(row["capacity"]) == approx(1.875e6)
+    assert float(row["throughput"]) == approx(1.5e6)
+    assert float(row["utilization"]) == approx(0.8)
+    assert by_year(plan, "unserved_tons") == approx({2030: 5e5, 2031: 0})
+    t = one(plan.tables["targets"], year=2031, metric="cargo_tons")
+    assert float(t["achieved"]) == approx(1.5e6)
+    assert float(t["shortfall"]) == 0 and bool(t["binding"])
+
+
+@checks("containers-exact")
+def _containers(plan: Plan) -> None:
+    assert by_year(plan, "container_teu") == approx({2030: 1e5, 2031: 2e5})
+    assert by_year(plan, "route_cost") == approx({2030: 0, 2031: 31})
+    assert by_year(plan, "new_routes") == {2030: 0, 2031: 1}
+    row = one(plan.tables["capacity"], year=2031, area="A", cargo="container")
+    assert (float(row["capacity"]), float(row["throughput"])) == approx((2e5, 2e5))
+    assert bool(one(plan.tables["targets"], year=2031, metric="container_teu")["binding"])
+
+
+@checks("requires-exact")
+def _requires(plan: Plan) -> None:
+    channel = one(plan.tables["projects"], project_id="channel")
+    assert channel["completion_year"] == 2031
+    assert one(plan.tables["projects"], project_id="terminal")["in_service_year"] == 2033
+    unserved = {2030: 1e6, 2031: 1e6, 2032: 1e6, 2033: 0}
+    assert by_year(plan, "unserved_tons") == approx(unserved)
+
+
+@checks("windows-exact")
+def _windows(plan: Plan) -> None:
+    assert by_year(plan, "capex") == approx({2030: 0, 2031: 1100, 2032: 0})
+    assert by_year(plan, "unserved_tons") == approx({2030: 1e6, 2031: 1e6, 2032: 0})
+    assert by_year(plan, "new_routes") == {2030: 0, 2031: 2, 2032: 0}
+    soft = one(plan.tables["targets"], year=2030, metric="container_teu")
+    assert float(soft["shortfall"]) == approx(1e5)
+    assert by_year(plan, "penalty_cost") == approx({2030: 1100, 2031: 1000, 2032: 0})
+
+
+@checks("pool-exact")
+def _pool(plan: Plan) -> None:
+    q = one(plan.tables["queues"], year=2025)
+    assert int(q["berths"]) == 2
+    assert float(q["capacity"]) == approx(1.2e7)
+    assert float(q["throughput"]) == approx(1.2e7)
+    assert float(q["occupancy"]) == approx(0.6)
+    assert float(q["wait_ratio"]) == approx(0.5625)  # exactly the limit
+    assert float(q["total_wait_hours"]) == approx(5400)
+    assert float(q["waiting_cost"]) == approx(54)
+    first = one(plan.tables["queues"], year=2024)
+    assert (int(first["berths"]), float(first["throughput"])) == (1, 0.0)
+    assert float(first["capacity"]) == approx(3.6e6)
+    t = one(plan.tables["targets"], year=2025, metric="cargo_tons")
+    assert float(t["achieved"]) == approx(1.2e7)
+
+
+# -- the tests ------------------------------------------------------------------------------
+
+
+def test_every_boundary_file_has_a_case_and_a_table_check() -> None:
+    names = sorted(p.stem for p in BOUNDARY.glob("*.yaml"))
+    assert names == sorted(CASES) == sorted(TABLE_CHECKS)
+
+
+def _params() -> list[object]:
+    return [pytest.param(n, b, id=f"{n}-{b}") for n in CASES for b in BACKENDS]
+
+
+@pytest.mark.parametrize(("name", "backend"), _params())
+def test_optimum_on_the_boundary(name: str, backend: str) -> None:
+    case = CASES[name]
+    plan = solved(name, backend)
+    assert plan.status == "optimal"
+    assert plan.decisions.starts == case.starts
+    assert plan.decisions.opens == case.opens
+    assert plan.objective == pytest.approx(case.objective, rel=REL)
+    assert plan.info.solver_objective == pytest.approx(case.objective, rel=SOLVER_REL)
+    TABLE_CHECKS[name](plan)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_checker_accepts_the_optimum(name: str, tmp_path: Path) -> None:
+    report = check_plan(instance(name), solved(name, "highs").write(tmp_path / "plan"))
+    assert report.violations == []
+    assert report.objective == pytest.approx(CASES[name].objective, rel=REL)
+
+
+def _over_params() -> list[object]:
+    return [
+        pytest.param(name, k, id=f"{name}-{over.rule}-{k}")
+        for name, case in CASES.items()
+        for k, over in enumerate(case.over)
+    ]
+
+
+@pytest.mark.parametrize(("name", "k"), _over_params())
+def test_one_step_over_the_boundary_is_refused(name: str, k: int, tmp_path: Path) -> None:
+    case, over = CASES[name], CASES[name].over[k]
+    inst = instance(name)
+    optimum = Decisions(dict(case.starts), dict(case.opens))
+    assert lp_feasible(inst, optimum)  # the optimum itself is on the feasible side
+    beyond = Decisions({**case.starts, **over.starts}, {**case.opens, **over.opens})
+    assert not lp_feasible(inst, beyond)
+    report = check_plan(inst, Plan(inst, beyond).write(tmp_path / "over"))
+    assert over.rule in report.rules(), [str(v) for v in report.violations]

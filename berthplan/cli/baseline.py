@@ -111,7 +111,9 @@ def baseline(
         else format_summary(plan, elapsed)
     )
     if plan.status == "infeasible":
-        click.echo(_shortfall_report(plan).replace("cannot all be met", "are not all met"), err=True)
+        click.echo(
+            _shortfall_report(plan).replace("cannot all be met", "are not all met"), err=True
+        )
         click.echo(f"rule-based plan written to {out}", err=True)
         sys.exit(EXIT_INFEASIBLE)
     click.echo(f"plan written to {out}")

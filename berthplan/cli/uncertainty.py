@@ -16,8 +16,9 @@ if TYPE_CHECKING:
 
 
 def register(group: click.Group) -> None:
-    """Add the ``uncertainty`` command group (``sample``) to ``group``."""
+    """Add the ``uncertainty`` group (``sample``) and ``evaluate`` to ``group``."""
     group.add_command(uncertainty)
+    group.add_command(evaluate)
 
 
 @click.group()
@@ -208,3 +209,128 @@ def _summary(two: TwoStage, unit: str) -> str:
         f"VSS {num('vss')}   EVPI {num('evpi')}   ({unit})",
     ]
     return "\n".join(lines)
+
+
+@click.command("evaluate")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("plan_dir", metavar="PLAN_DIR", type=click.Path(file_okay=False))
+@click.option(
+    "--uncertainty",
+    "path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Demand scenarios (uncertainty file).",
+)
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Evaluation folder to write (an interrupted one resumes).",
+)
+@click.option(
+    "--commit-years",
+    type=click.IntRange(min=1, max=1000),
+    help="Fix the plan's decisions of these first years only (default: all of them).",
+)
+@click.option("--solver", default="highs", show_default=True, help="Backend for the recourse.")
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Where the scenarios run.",
+)
+@click.option("--workers", type=click.IntRange(1, 512), help="Processes (default: CPUs).")
+@click.option("--scheduler", help="Dask scheduler address (with --executor dask).")
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(1, 100_000),
+    default=25,
+    show_default=True,
+    help="Scenarios per task.",
+)
+@click.option("--force", is_flag=True, help="Redo an evaluation of other inputs in --out.")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+@user_errors
+def evaluate(
+    file: str,
+    plan_dir: str,
+    path: str,
+    out: str,
+    commit_years: int | None,
+    solver: str,
+    executor: str,
+    workers: int | None,
+    scheduler: str | None,
+    chunk_size: int,
+    force: bool,
+    no_progress: bool,
+) -> None:
+    """Evaluate the plan in PLAN_DIR over the demand scenarios of --uncertainty.
+
+    The plan's decisions are fixed (the first --commit-years years' only, if given) and every
+    scenario gets its best recourse. Writes evaluation.csv (one row per scenario),
+    percentiles.csv and cost.png to --out.
+    """
+    import os
+    import time
+
+    from berthplan.analysis import evaluate as ev
+    from berthplan.model.io import load
+    from berthplan.model.uncertainty import load_uncertainty
+    from berthplan.results import atomic
+    from berthplan.results.folder import read_plan
+    from berthplan.viz.evaluation import cost_distribution_png
+
+    t0 = time.perf_counter()
+    if scheduler is not None and executor != "dask":
+        raise click.UsageError("--scheduler needs --executor dask")
+    base = load(file)
+    unc = load_uncertainty(path, base)
+    read_plan(plan_dir)  # a readable plan folder, or exit 2 now
+    y0, y1 = base.horizon.start, base.horizon.end
+    before = y1 + 1 if commit_years is None else min(y0 + commit_years, y1 + 1)
+    setup = ev.setup_of(base, plan_dir, path, before, solver, chunk_size)
+    folder = Path(out)
+    ev.prepare(folder, setup, force)
+    ids = [s.id for s in unc.scenarios]
+    todo = ev.chunks(file, plan_dir, path, ids, before, solver, folder, chunk_size)
+    left = [c for c in todo if not Path(c.part).is_file()]
+    n_workers = workers or min(os.cpu_count() or 1, max(1, len(left)))
+    _progress(ev.run(left, executor, n_workers, scheduler), left, not no_progress)
+    rows = ev.collect(todo, folder)
+    title = f"{base.name}: {Path(plan_dir).name} over {len(rows)} demand scenarios"
+    atomic.write_bytes(folder / "cost.png", cost_distribution_png(rows, base.money_unit, title))
+    failed = int((~rows["status"].isin(["optimal", "feasible", "infeasible"])).sum())
+    mean = float((rows["probability"] * rows["cost"].fillna(0)).sum())
+    click.echo(
+        f"{len(rows)} scenarios ({len(todo) - len(left)} chunks resumed), {failed} without a "
+        f"plan; expected cost {mean:,.3f} {base.money_unit}; {time.perf_counter() - t0:.1f} s"
+    )
+    click.echo(f"evaluation written to {out}")
+
+
+def _progress(done: Any, todo: list[Any], show: bool) -> None:
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (
+        TextColumn("evaluate"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    total = sum(len(c.ids) for c in todo)
+    with Progress(*columns, console=Console(stderr=True), disable=not show) as bar:
+        task = bar.add_task("evaluate", total=total)
+        for count in done:
+            bar.update(task, advance=count)

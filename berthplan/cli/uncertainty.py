@@ -16,9 +16,12 @@ if TYPE_CHECKING:
 
 
 def register(group: click.Group) -> None:
-    """Add the ``uncertainty`` group (``sample``) and ``evaluate`` to ``group``."""
+    """Add the ``uncertainty`` group (``sample``), ``evaluate`` and ``replan`` to ``group``."""
+    from berthplan.cli.replan import replan
+
     group.add_command(uncertainty)
     group.add_command(evaluate)
+    group.add_command(replan)
 
 
 @click.group()
@@ -160,7 +163,7 @@ def solve_uncertain(
 
 
 def _write(two: TwoStage, file: str, path: str, commit_years: int, out: str) -> None:
-    from berthplan.results.recourse import TwoStageFolder, recourse_table, scenarios_table
+    from berthplan.results.recourse import ExtendedPlan, recourse_table, scenarios_table
 
     plan = two.plan
     plan.info.instance_file = str(Path(file))
@@ -175,7 +178,7 @@ def _write(two: TwoStage, file: str, path: str, commit_years: int, out: str) -> 
         "scenarios": scenarios_table(two.recourse),
         "recourse": recourse_table(two.recourse, two.commitment.before),
     }
-    TwoStageFolder(plan, tables).write(out)
+    ExtendedPlan(plan, tables).write(out)
 
 
 def _finite(value: Any) -> Any:

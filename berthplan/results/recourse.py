@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from berthplan.results import atomic
 from berthplan.results.plan import Plan
 
 BREAKDOWN = ("capex", "opex", "route_cost", "unserved_teu", "unserved_tons", "shortfall")
@@ -62,13 +64,29 @@ def recourse_table(rows: list[ScenarioPlan], before: int) -> pd.DataFrame:
     return pd.DataFrame(out, columns=columns)
 
 
-class TwoStageFolder(Plan):
-    """The here-and-now plan with the two-stage tables beside its own (one atomic folder)."""
+class ExtendedPlan(Plan):
+    """A plan written with more files beside its own tables (in the same atomic folder).
 
-    def __init__(self, plan: Plan, extra: dict[str, pd.DataFrame]) -> None:
+    ``tables`` are written as ``<name>.csv`` like the plan's own; ``files`` as given (text).
+    """
+
+    def __init__(
+        self, plan: Plan, tables: dict[str, pd.DataFrame], files: dict[str, str] | None = None
+    ) -> None:
         self.__dict__.update({k: v for k, v in plan.__dict__.items() if k != "tables"})
-        self._extra = extra
+        self._extra = tables
+        self._files = files or {}
 
     @cached_property
     def tables(self) -> dict[str, pd.DataFrame]:
         return {**super().tables, **self._extra}
+
+    def write(self, folder: str | Path) -> Path:
+        with atomic.folder(folder, "solve.json", "plan folder") as tmp:
+            Plan.write(self, tmp / "plan")
+            for child in (tmp / "plan").iterdir():
+                child.rename(tmp / child.name)
+            (tmp / "plan").rmdir()
+            for name, text in self._files.items():
+                (tmp / name).write_text(text, encoding="utf-8")
+        return Path(folder)

@@ -1,0 +1,95 @@
+"""Re-planning from a year: no actuals at the horizon start gives the original plan; frozen
+decisions never move; actuals (delay, overrun, demand, route volumes) are applied; bad actuals
+exit 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from helpers import invoke
+
+from berthplan.model.io import load
+
+LIAONING = Path(__file__).parents[1] / "instances" / "liaoning-2023.yaml"
+
+
+@pytest.fixture(scope="module")
+def plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("replan") / "plan"
+    result = invoke("solve", str(LIAONING), "--out", str(out), "--quiet")
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def _replan(plan: Path, out: Path, *args: str) -> None:
+    result = invoke("replan", str(LIAONING), str(plan), "--out", str(out), *args)
+    assert result.exit_code == 0, result.output
+
+
+def test_replan_at_the_horizon_start_is_the_original_plan(plan: Path, tmp_path: Path) -> None:
+    _replan(plan, tmp_path / "r", "--year", "2023")
+    for name in ("projects.csv", "routes.csv", "kpis.csv", "spend.csv", "targets.csv"):
+        assert (tmp_path / "r" / name).read_bytes() == (plan / name).read_bytes(), name
+    checked = invoke("check", str(tmp_path / "r" / "instance.yaml"), str(tmp_path / "r"))
+    assert checked.exit_code == 0, checked.output
+
+
+def test_replan_with_actuals_keeps_every_frozen_decision(plan: Path, tmp_path: Path) -> None:
+    actuals = tmp_path / "actuals.yaml"
+    actuals.write_text(
+        "projects: [{id: yk-xrd-lng, delay: 2, capex_factor: 1.2}]\n"
+        "routes: [{id: dl-deep-sea, factor: 0.8}]\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "r"
+    _replan(plan, out, "--year", "2025", "--actuals", str(actuals))
+    checked = invoke("check", str(out / "instance.yaml"), str(out))
+    assert checked.exit_code == 0, checked.output
+    before = pd.read_csv(plan / "projects.csv").set_index("project_id")
+    after = pd.read_csv(out / "projects.csv").set_index("project_id")
+    rolled = yaml.safe_load((out / "instance.yaml").read_text(encoding="utf-8"))
+    berths = {b["id"].split("#")[0] for b in rolled.get("berths", [])}
+    adds = {p.id: p.adds for p in load(LIAONING).projects}
+    for pid, row in before.iterrows():
+        if pd.notna(row["start_year"]) and row["start_year"] < 2025:
+            if pid in after.index:  # still under construction: same start
+                assert after.loc[pid, "start_year"] == row["start_year"], pid
+            else:  # in service by 2025: now existing berths (if it adds any)
+                assert pid in berths or not adds[str(pid)], pid
+    lng = after.loc["yk-xrd-lng"]
+    assert lng["in_service_year"] == before.loc["yk-xrd-lng", "in_service_year"] + 2
+    assert lng["capex"] == pytest.approx(1.2 * before.loc["yk-xrd-lng", "capex"])
+    assert rolled["horizon"]["start"] == 2025
+    assert all(t["year"] >= 2025 for t in rolled["targets"])
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("projects: [{id: nope, delay: 1}]\n", "projects[nope]: no such project"),
+        ("projects: [{id: dl-dgs-ore-300k, delay: 1}]\n", "delayed but not started"),
+        ("projects: [{id: dl-cx-crude-100k, delay: 1}]\n", "delayed but already in service"),
+        ("routes: [{id: nope}]\n", "routes[nope]: no such route"),
+        ("projects: [{id: yk-xrd-lng, delay: -1}]\n", "greater than or equal to 0"),
+    ],
+)
+def test_bad_actuals_exit_2(plan: Path, tmp_path: Path, text: str, message: str) -> None:
+    actuals = tmp_path / "a.yaml"
+    actuals.write_text(text, encoding="utf-8")
+    result = invoke(
+        "replan", str(LIAONING), str(plan), "--year", "2025", "--actuals", str(actuals),
+        "--out", str(tmp_path / "r"),
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert not (tmp_path / "r").exists()
+
+
+def test_year_outside_the_horizon_exits_2(plan: Path, tmp_path: Path) -> None:
+    result = invoke(
+        "replan", str(LIAONING), str(plan), "--year", "2040", "--out", str(tmp_path / "r")
+    )
+    assert result.exit_code == 2 and "outside the horizon" in result.output

@@ -105,7 +105,7 @@ def _evaluate(
     from berthplan.results.plan import Plan
 
     head = {"scenario": scenario.id, "probability": scenario.probability}
-    inst = apply(scenario_instance(base, scenario, penalties), Scenario(commit=commit))
+    inst = scenario_instance(base, scenario, penalties)
     settled = commit.before > inst.horizon.end and not any(
         s.waiting_cost for s in inst.service_levels
     )
@@ -114,7 +114,7 @@ def _evaluate(
             plan = Plan(inst, Decisions(_all_starts(inst, commit), _all_opens(inst, commit)))
             plan.info.status = "feasible" if _meets_hard(plan) else "infeasible"
         else:
-            plan = solve(inst, solver)
+            plan = solve(apply(inst, Scenario(commit=commit)), solver)
     except InfeasibleError as e:
         return head | {"status": "infeasible", "message": str(e).splitlines()[0]}
     except SolveError as e:

@@ -33,7 +33,6 @@ two-stage plan needs a recourse in every scenario.
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -167,7 +166,7 @@ def scenario_instance(
     instance: Instance, scenario: DemandScenario, penalties: dict[str, float]
 ) -> Instance:
     """``instance`` under ``scenario``'s demand, every target of a metric in ``penalties`` soft."""
-    data = copy.deepcopy(instance.model_dump(mode="json"))
+    data = instance.model_dump(mode="json")  # a fresh tree: no copy needed
     data["name"] = instance.name
     shifts = scenario.demand
     if shifts:
@@ -222,7 +221,7 @@ def mean_instance(instances: list[Instance], probabilities: list[float]) -> Inst
     not (a mean of growth paths is no growth path), so its TEU and growth rate are averaged
     separately. The instances must differ in demand only (scenario instances of one base).
     """
-    data = copy.deepcopy(instances[0].model_dump(mode="json"))
+    data = instances[0].model_dump(mode="json")
     data["name"] = instances[0].name
     by_key: dict[tuple[str, str, str, int], float] = {}
     for inst, p in zip(instances, probabilities, strict=True):

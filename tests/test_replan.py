@@ -4,6 +4,7 @@ exit 2."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -93,3 +94,39 @@ def test_year_outside_the_horizon_exits_2(plan: Path, tmp_path: Path) -> None:
         "replan", str(LIAONING), str(plan), "--year", "2040", "--out", str(tmp_path / "r")
     )
     assert result.exit_code == 2 and "outside the horizon" in result.output
+
+
+TINY = Path(__file__).parent / "data" / "uncertainty" / "tiny-two-stage.yaml"
+
+
+@pytest.mark.parametrize(("foresight", "cost"), [(1, 240.0), (2, 100.0), (3, 100.0)])
+def test_rolling_horizon_by_hand(tmp_path: Path, foresight: int, cost: float) -> None:
+    # tiny-two-stage (base demand: 1 Mt in 2031 and 2032, 120 per Mt unserved). Seeing one
+    # year, 2030 shows no demand and `early` (100, in service 2031) no use; 2031 shows `late`
+    # (60, in service 2032) no use: nothing is built, 2 x 120 unserved = 240. Seeing two
+    # years, 2030-31 shows `early` saving 120 for 100: built; then nothing more: 100, the
+    # optimum, which three years (the whole horizon) also find.
+    plan = tmp_path / "plan"
+    assert invoke("solve", str(TINY), "--out", str(plan)).exit_code == 0
+    out = tmp_path / "rolled"
+    result = invoke(
+        "replan", str(TINY), str(plan), "--year", "2030", "--foresight", str(foresight),
+        "--out", str(out),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    record = json.loads((out / "solve.json").read_text(encoding="utf-8"))
+    assert record["objective"] == pytest.approx(cost, abs=1e-9)
+    assert [s["year"] for s in record["replan"]["steps"]] == [2030, 2031, 2032]
+    checked = invoke("check", str(out / "instance.yaml"), str(out))
+    assert checked.exit_code == 0, checked.output
+
+
+def test_full_foresight_rolls_to_the_optimum(plan: Path, tmp_path: Path) -> None:
+    result = invoke(
+        "replan", str(LIAONING), str(plan), "--year", "2023", "--foresight", "8",
+        "--out", str(tmp_path / "r"),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rolled = json.loads((tmp_path / "r" / "solve.json").read_text(encoding="utf-8"))
+    solved = json.loads((plan / "solve.json").read_text(encoding="utf-8"))
+    assert rolled["objective"] == pytest.approx(solved["objective"], rel=1e-9)

@@ -30,6 +30,11 @@ from berthplan.cli.util import EXIT_INFEASIBLE, EXIT_SOLVER, FiniteFloat, fail, 
 @click.option("--solver", default="highs", show_default=True, help="Backend name.")
 @click.option("--time-limit", type=FiniteFloat(min=0, min_open=True), help="Seconds.")
 @click.option("--gap", type=FiniteFloat(min=0, max=1), help="Relative MIP gap.")
+@click.option(
+    "--foresight",
+    type=click.IntRange(min=1, max=1000),
+    help="Rolling horizon: each year plan this many years ahead and commit the first.",
+)
 @user_errors
 def replan(
     file: str,
@@ -40,12 +45,15 @@ def replan(
     solver: str,
     time_limit: float | None,
     gap: float | None,
+    foresight: int | None,
 ) -> None:
     """Re-plan the years from --year of the plan in PLAN_DIR (solved for FILE).
 
     Everything the plan started or opened before --year is frozen (its spend before then is
     sunk), actuals replace forecasts, and the rest is re-optimised. The plan folder holds
-    instance.yaml, the instance of the years re-planned: check the plan against it.
+    instance.yaml, the instance of the years re-planned: check the plan against it. With
+    --foresight N the years from --year are planned on a rolling horizon: each year sees N years
+    ahead and commits that year's starts and openings (what foresight is worth).
     """
     import yaml
 
@@ -60,9 +68,17 @@ def replan(
     atomic.claim_folder(out, "solve.json", "plan folder")
     base = load(file)
     commit = plan_commitment(plan_dir, year)
-    rolled = roll_forward(base, commit, load_actuals(actuals) if actuals else None)
+    known = load_actuals(actuals) if actuals else None
+    rolled = roll_forward(base, commit, known)
+    steps: list[dict[str, object]] = []
     try:
-        plan = solve(rolled, solver, time_limit=time_limit, gap=gap)
+        if foresight is None:
+            plan = solve(rolled, solver, time_limit=time_limit, gap=gap)
+        else:
+            from berthplan.analysis.rolling import roll
+
+            done = roll(base, commit, foresight, solver, known)
+            plan, steps = done.plan, done.steps
     except InfeasibleError as e:
         fail(f"{file} from {year}: infeasible\n{e}", EXIT_INFEASIBLE)
     except SolveError as e:
@@ -76,6 +92,8 @@ def replan(
         "actuals": actuals,
         "frozen_starts": commit.starts,
         "frozen_opens": commit.opens,
+        "foresight": foresight,
+        "steps": steps,
     }
     data = rolled.model_dump(mode="json", exclude_defaults=True)
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)

@@ -127,11 +127,13 @@ def _roll_project(
         raise UsageError(f"actuals: projects[{project.id}]: delayed but not started")
     if actual is not None:
         raw["capex"] = project.capex * actual.capex_factor
+    # ready_year explicit: its default (start + 1) would move with the new horizon start
     if hi < commit.before:
-        raw.update(earliest_start=commit.before, latest_start=commit.before, decision="skip")
-        raw.pop("ready_year", None)
+        b = commit.before
+        raw.update(earliest_start=b, latest_start=b, ready_year=b, decision="skip")
     elif project.stage != "ongoing":
-        raw.update(earliest_start=max(lo, commit.before), latest_start=hi)
+        first = max(lo, commit.before)
+        raw.update(earliest_start=first, latest_start=hi, ready_year=first)
 
 
 def _overrun(
@@ -209,3 +211,41 @@ def _demand(points: list[dict[str, Any]], actual: list[Demand]) -> list[dict[str
     new = [d.model_dump(mode="json", exclude_defaults=True) for d in actual]
     replaced = {key(d) for d in new}
     return [d for d in points if key(d) not in replaced] + new
+
+
+def truncate(instance: Instance, end: int) -> Instance:
+    """``instance`` seen up to ``end`` only: a planner's foresight of ``end - start + 1`` years.
+
+    Targets and budgets after ``end`` are dropped and every window is cut at ``end`` (a project
+    or route that could only start later is skipped). Capex spent after ``end`` is still
+    counted, opex and route costs are not: what a planner looking that far sees.
+    """
+    h = instance.horizon
+    if end >= h.end:
+        return instance
+    data = instance.model_dump(mode="json", exclude_defaults=True)
+    data["name"] = instance.name
+    data["horizon"] = {"start": h.start, "end": end}
+    for raw in data.get("projects", []):
+        p = Project.model_validate(raw)
+        if p.stage == "ongoing":
+            continue
+        lo, hi = start_window(h, p)
+        if lo > end:
+            raw.update(earliest_start=end, latest_start=end, ready_year=end, decision="skip")
+        else:
+            raw.update(earliest_start=lo, latest_start=min(hi, end), ready_year=lo)
+    for raw, route in zip(data.get("routes", []), instance.routes, strict=True):
+        if route.status != "candidate":
+            continue
+        lo, hi = instance.open_window(route)
+        if lo > end:
+            raw.update(earliest_open=end, latest_open=end, decision="skip")
+        else:
+            raw.update(earliest_open=lo, latest_open=min(hi, end))
+    data["targets"] = [t for t in data.get("targets", []) if t["year"] <= end]
+    data["budget"] = [b for b in data.get("budget", []) if b["year"] <= end]
+    try:
+        return instance_from_document(Document(f"{instance.name} to {end}", data, {}))
+    except InstanceError as e:
+        raise UsageError(f"foresight to {end}: the instance is invalid:\n{e.render()}") from None

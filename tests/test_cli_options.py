@@ -136,10 +136,17 @@ def test_check_applies_the_overrides_solve_json_records(tmp_path: Path) -> None:
     checked = CliRunner().invoke(main, ["check", str(EXAMPLE), str(out)])
     assert checked.exit_code == 0, checked.output
     assert "checking with the overrides solve.json records" in checked.output
-    # without its scenario file the recorded overrides cannot be re-applied: the hash differs
+    # the overrides are rebuilt from their record: the scenario file is no longer needed
     scenario.unlink()
-    missing = CliRunner().invoke(main, ["check", str(EXAMPLE), str(out)])
-    assert missing.exit_code == 1 and "instance" in missing.output
+    moved = CliRunner().invoke(main, ["check", str(EXAMPLE), str(out)])
+    assert moved.exit_code == 0, moved.output
+    # a tampered record rebuilds another instance: its hash is not the plan's
+    record = out / "solve.json"
+    text = record.read_text(encoding="utf-8")
+    assert '"costs={\\"capex\\": 0.9' in text
+    record.write_text(text.replace('\\"capex\\": 0.9', '\\"capex\\": 0.8'), encoding="utf-8")
+    tampered = CliRunner().invoke(main, ["check", str(EXAMPLE), str(out)])
+    assert tampered.exit_code == 1 and "instance" in tampered.output
 
 
 def test_profiles_by_name_hints_and_no_file_options(tmp_path: Path) -> None:

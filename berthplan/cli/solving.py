@@ -129,7 +129,7 @@ def solve(
     import time
 
     if uncertainty is not None:
-        from berthplan.cli.uncertainty import solve_uncertain
+        from berthplan.cli.two_stage import solve_uncertain
 
         if scenario is not None or sets:
             raise click.UsageError("--uncertainty does not combine with --scenario or --set")

@@ -66,31 +66,43 @@ def invoke(*args: str) -> Result:
     return CliRunner().invoke(main, list(args), catch_exceptions=True)
 
 
-def lp_feasible(inst: Instance, decisions: Decisions) -> bool:
-    """Whether the MILP of ``inst`` with its binaries fixed to ``decisions`` is feasible.
+class FixedSchedules:
+    """The MILP of an instance, built once, solved as an LP with its binaries fixed.
 
-    The start and opening binaries are fixed to the schedule and every integrality dropped;
-    HiGHS then solves the LP. A start or opening year that has no column (outside its window)
-    is infeasible by construction.
+    ``feasible(decisions)`` fixes the start and opening binaries to the schedule, drops every
+    integrality and lets HiGHS solve the LP. A start or opening year that has no column
+    (outside its window) is infeasible by construction.
     """
-    built = build(inst)
-    arrays = built.model.arrays()
-    s = built.sets
-    lb, ub = arrays.lb.copy(), arrays.ub.copy()
-    placed = 0
-    xj, xs = s.x_cols
-    for k, (j, year) in enumerate(zip(xj, xs, strict=True)):
-        on = decisions.starts[s.projects[j].id] == year
-        lb[built.x.start + k] = ub[built.x.start + k] = float(on)
-        placed += on
-    zr, zt = s.z_cols
-    for k, (r, year) in enumerate(zip(zr, zt, strict=True)):
-        on = decisions.opens[s.candidates[r].id] == year
-        lb[built.z.start + k] = ub[built.z.start + k] = float(on)
-        placed += on
-    decided = [*decisions.starts.values(), *decisions.opens.values()]
-    if placed != sum(year is not None for year in decided):
-        return False
-    fixed = replace(arrays, lb=lb, ub=ub, integer=np.zeros_like(arrays.integer))
-    result = get("highs").solve(fixed, Options(verbose=False))
-    return result.status == Status.OPTIMAL
+
+    def __init__(self, inst: Instance) -> None:
+        self.built = build(inst)
+        self.arrays = self.built.model.arrays()
+        s = self.built.sets
+        xj, xs = s.x_cols
+        zr, zt = s.z_cols
+        self.x_keys = [(s.projects[j].id, int(y)) for j, y in zip(xj, xs, strict=True)]
+        self.z_keys = [(s.candidates[r].id, int(y)) for r, y in zip(zr, zt, strict=True)]
+        self.relaxed = np.zeros_like(self.arrays.integer)
+
+    def feasible(self, decisions: Decisions) -> bool:
+        lb, ub = self.arrays.lb.copy(), self.arrays.ub.copy()
+        placed = 0
+        for start, keys, chosen in (
+            (self.built.x.start, self.x_keys, decisions.starts),
+            (self.built.z.start, self.z_keys, decisions.opens),
+        ):
+            for k, (ident, year) in enumerate(keys):
+                on = chosen[ident] == year
+                lb[start + k] = ub[start + k] = float(on)
+                placed += on
+        decided = [*decisions.starts.values(), *decisions.opens.values()]
+        if placed != sum(year is not None for year in decided):
+            return False
+        fixed = replace(self.arrays, lb=lb, ub=ub, integer=self.relaxed)
+        result = get("highs").solve(fixed, Options(verbose=False))
+        return result.status == Status.OPTIMAL
+
+
+def lp_feasible(inst: Instance, decisions: Decisions) -> bool:
+    """Whether the MILP of ``inst`` with its binaries fixed to ``decisions`` is feasible."""
+    return FixedSchedules(inst).feasible(decisions)

@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import invoke
 
 import berthplan
 from berthplan.analysis.baseline import Rule, baseline
 from berthplan.checker import check_plan
 from berthplan.model.io import load
-from tests.helpers import invoke
 
 ROOT = Path(__file__).parent.parent
 TRIGGER = Path(__file__).parent / "data" / "baseline" / "trigger.yaml"

@@ -141,7 +141,8 @@ def one(df: pd.DataFrame, **where: object) -> pd.Series:
 def by_year(plan: Plan, column: str) -> dict[int, float]:
     k = plan.tables["kpis"]
     years = plan.instance.years
-    return {int(r.year): float(getattr(r, column)) for r in k.itertuples() if r.year in years}
+    pairs = zip(k["year"].tolist(), k[column].tolist(), strict=True)
+    return {int(y): float(v) for y, v in pairs if y in years}
 
 
 def approx(value: object) -> object:

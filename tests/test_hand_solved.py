@@ -59,7 +59,8 @@ def by_year(plan: Plan, column: str) -> dict[int, float]:
     """A kpis column for the horizon years (post-horizon rows carry no KPIs)."""
     k = plan.tables["kpis"]
     years = plan.instance.years
-    return {int(r.year): float(getattr(r, column)) for r in k.itertuples() if r.year in years}
+    pairs = zip(k["year"].tolist(), k[column].tolist(), strict=True)
+    return {int(y): float(v) for y, v in pairs if y in years}
 
 
 def cap(plan: Plan, year: int, cargo: str, area: str = "A") -> tuple[float, float]:
@@ -83,10 +84,11 @@ def route(plan: Plan, rid: str) -> pd.Series:
 def spend_rows(plan: Plan, pid: str) -> list[tuple[int, float, bool]]:
     s = plan.tables["spend"]
     s = s[s["project_id"] == pid]
-    return [(int(r.year), float(r.capex), bool(r.sunk)) for r in s.itertuples()]
+    rows = zip(s["year"].tolist(), s["capex"].tolist(), s["sunk"].tolist(), strict=True)
+    return [(int(y), float(c), bool(sunk)) for y, c, sunk in rows]
 
 
-def approx(value: float) -> object:
+def approx(value: object) -> object:
     return pytest.approx(value, rel=REL, abs=1e-9)
 
 

@@ -15,7 +15,8 @@ import pytest
 import berthplan
 from berthplan.errors import UsageError
 from berthplan.results.folder import read_plan
-from berthplan.results.plan import TABLES, Plan
+from berthplan.results.plan import Plan
+from berthplan.results.tables import TABLES
 from berthplan.viz.figures import FIGURES, png_bytes
 from berthplan.viz.report import report_html
 
@@ -105,10 +106,10 @@ def test_read_plan_refuses_a_missing_table(folder: Path, tmp_path: Path) -> None
 def test_a_solve_validates_once_and_builds_the_index_sets_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from berthplan.model import io, sets
+    from berthplan.model import io, sets, validate
 
     counts = {"cross_check": 0, "sets": 0}
-    cross_check, init = io.cross_check, sets.Sets.__init__
+    cross_check, init = validate.cross_check, sets.Sets.__init__
 
     def counted_check(*args, **kwargs):  # type: ignore[no-untyped-def]
         counts["cross_check"] += 1

@@ -188,13 +188,13 @@ def test_target_hard_unless_penalty() -> None:
 def test_instance_is_immutable() -> None:
     inst = berthplan.load(EXAMPLE)
     with pytest.raises(ValidationError):
-        inst.name = "changed"  # type: ignore[misc]
+        inst.name = "changed"
     with pytest.raises(ValidationError):
-        inst.projects[0].capex = 1.0  # type: ignore[misc]
+        inst.projects[0].capex = 1.0
     with pytest.raises(ValidationError):
-        inst.horizon.start = 2000  # type: ignore[misc]
+        inst.horizon.start = 2000
     with pytest.raises(ValidationError):
-        inst.routes[0].calls[0].teu = 0.0  # type: ignore[misc]
+        inst.routes[0].calls[0].teu = 0.0
     assert inst.name == "example-two-ports"
 
 

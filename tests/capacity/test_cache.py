@@ -32,8 +32,13 @@ def test_off_computes_every_time(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BERTHPLAN_CACHE", "off")
     assert cache.directory() is None
     calls: list[int] = []
+
+    def compute() -> np.ndarray:
+        calls.append(1)
+        return np.zeros(1)
+
     for _ in range(2):
-        cache.cached("key b", lambda: calls.append(1) or np.zeros(1))
+        cache.cached("key b", compute)
     assert calls == [1, 1]
 
 

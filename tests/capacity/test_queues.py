@@ -308,13 +308,13 @@ def test_max_occupancy_curve_increases_with_berths(model: str) -> None:
 @pytest.mark.parametrize("rho", [-0.1, 1.0, 1.5, float("nan"), float("inf"), [0.2, 1.0], "x"])
 def test_bad_occupancy(rho: object) -> None:
     with pytest.raises(ValueError, match="rho"):
-        wait_ratio("M/E2/n", 2, rho)  # type: ignore[arg-type]
+        wait_ratio("M/E2/n", 2, rho)  # type: ignore[call-overload]
 
 
 @pytest.mark.parametrize("n", [0, -3, 201, 2.5, True, "3", None])
 def test_bad_berth_count(n: object) -> None:
     with pytest.raises(ValueError, match="berths"):
-        wait_ratio("M/M/n", n, 0.5)  # type: ignore[arg-type]
+        wait_ratio("M/M/n", n, 0.5)  # type: ignore[call-overload]
     with pytest.raises(ValueError, match="berths"):
         max_occupancy("E2/E2/n", n, 0.1)  # type: ignore[arg-type]
 
@@ -324,7 +324,7 @@ def test_bad_berth_count(n: object) -> None:
 )
 def test_bad_model(model: object) -> None:
     with pytest.raises(ValueError, match="model"):
-        wait_ratio(model, 2, 0.5)  # type: ignore[arg-type]
+        wait_ratio(model, 2, 0.5)  # type: ignore[call-overload]
 
 
 def test_state_space_too_large() -> None:

@@ -40,7 +40,15 @@ def solve_uncertain(
     profile = resolve(solver)
     options: Options = profile.options(**overrides)
     try:
-        two = solve_two_stage(base, unc, commit_years, profile, risk=Risk(*risk), options=options)
+        two = solve_two_stage(
+            base,
+            unc,
+            commit_years,
+            profile,
+            risk=Risk(*risk),
+            options=options,
+            progress=None if quiet else lambda line: click.echo(line, err=True),
+        )
     except InfeasibleError as e:
         fail(f"{file}: infeasible under {path}: {e}", EXIT_INFEASIBLE)
     except SolveError as e:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,12 +84,14 @@ def solve_two_stage(
     risk: Risk | None = None,
     options: Options | None = None,
     measures: bool = True,
+    progress: Callable[[str], None] | None = None,
 ) -> TwoStage:
     """The two-stage plan of ``base`` under ``uncertainty``; first stage: ``commit_years``.
 
     Decisions taking effect before ``horizon.start + commit_years`` are common to every
     scenario. ``options`` (time limit, gap, threads) hold for the whole call: each solve
     gets what is left of the time limit. ``measures``: also compute WS, EV, EEV, VSS, EVPI.
+    ``progress`` is told each step as it starts (one line each).
 
     Raises
     ------
@@ -107,6 +110,9 @@ def solve_two_stage(
     instances = [scenario_instance(base, s, uncertainty.penalties) for s in uncertainty.scenarios]
     builts = [build(inst) for inst in instances]
     ext = stack(builts, list(probs), before, risk)
+    say = progress or (lambda _: None)
+    n_cols, n_rows = len(ext.arrays.c), ext.arrays.A.shape[0]
+    say(f"extensive form: {len(builts)} scenarios, {n_cols:,} columns, {n_rows:,} rows")
     result = backend.solve(ext.arrays, _left(opts, t0))
     if result.status == Status.INFEASIBLE:
         raise _why_infeasible(uncertainty, builts, backend, _left(opts, t0))
@@ -115,11 +121,13 @@ def solve_two_stage(
     recourse = _recourse(uncertainty, instances, builts, ext, result.x, profile.backend)
     d0 = recourse[0].plan.decisions
     commitment = commitment_of(d0.starts, d0.opens, before)
+    say("here-and-now plan of the base forecast")
     here = _here_and_now(base, uncertainty, commitment, profile, opts, t0)
     costs = np.array([r.cost for r in recourse])
     out = TwoStage(here, commitment, recourse, risk)
     out.measures = _rp(result, costs, probs, risk, len(ext.arrays.c), profile.backend)
     if measures:
+        say(f"figures of merit: {len(builts)} perfect-foresight solves, the mean forecast, EEV")
         out.measures |= _figures(out, instances, builts, ext, backend, opts, t0)
     out.measures["wall_time_s"] = time.perf_counter() - t0
     return out

@@ -52,6 +52,7 @@ def _register() -> None:
         generate,
         planning,
         queue,
+        share,
         simulate,
         solving,
         studies,
@@ -68,6 +69,7 @@ def _register() -> None:
         simulate,
         uncertainty,
         baseline,
+        share,
     ):
         family.register(main)
 

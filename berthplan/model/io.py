@@ -326,14 +326,19 @@ def instance_from_document(doc: Document) -> Instance:
 
 
 def load(path: str | FsPath) -> Instance:
-    """Load and validate an instance file (YAML or JSON).
+    """Load and validate an instance file (YAML or JSON), or a shipped example by name.
+
+    ``path`` that does not exist but names a shipped example instance (``liaoning-2023``,
+    :mod:`berthplan.model.examples`) loads that example.
 
     Raises
     ------
     InstanceError
         With every problem found, each located as ``FILE:LINE: record.field``.
     """
-    return instance_from_document(read_document(path))
+    from berthplan.model.examples import resolve
+
+    return instance_from_document(read_document(resolve(path)))
 
 
 def loads(text: str, source: str = "<string>", *, as_json: bool = False) -> Instance:

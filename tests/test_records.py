@@ -187,13 +187,13 @@ def test_target_hard_unless_penalty() -> None:
 
 def test_instance_is_immutable() -> None:
     inst = berthplan.load(EXAMPLE)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="frozen"):
         inst.name = "changed"
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="frozen"):
         inst.projects[0].capex = 1.0
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="frozen"):
         inst.horizon.start = 2000
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="frozen"):
         inst.routes[0].calls[0].teu = 0.0
     assert inst.name == "example-two-ports"
 

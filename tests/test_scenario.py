@@ -399,19 +399,24 @@ def test_set_path_into_a_record_at_its_defaults() -> None:
 def test_a_demand_change_that_matches_nothing_is_an_error(
     base: Instance, change: dict[str, Any]
 ) -> None:
-    with pytest.raises(UsageError):
+    with pytest.raises(UsageError, match=r"^demand: no demand point matches \{'factor': 1\.2, "):
         apply(base, scenario(demand=[{"factor": 1.2, **change}]))
 
 
 @pytest.mark.parametrize(
-    "fields",
+    ("fields", "message"),
     [
-        {"force": ["p1w-ct-a"], "forbid": ["p1w-ct-a"]},
-        {"forbid": ["p1w-channel"], "fix_start": {"p1w-channel": 2025}},
+        ({"force": ["p1w-ct-a"], "forbid": ["p1w-ct-a"]}, "force and forbid both name p1w-ct-a"),
+        (
+            {"forbid": ["p1w-channel"], "fix_start": {"p1w-channel": 2025}},
+            "fix_start and forbid both name p1w-channel",
+        ),
     ],
 )
-def test_contradictory_decisions_are_an_error(base: Instance, fields: dict[str, Any]) -> None:
-    with pytest.raises(UsageError):
+def test_contradictory_decisions_are_an_error(
+    base: Instance, fields: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(UsageError, match=f"^{message}$"):
         apply(base, scenario(**fields))
 
 

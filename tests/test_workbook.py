@@ -174,6 +174,35 @@ def test_compare(plans: dict[str, Path], tmp_path: Path) -> None:
     assert wb["kpis_diff"].max_row == 1  # no differences: the header only
 
 
+def test_compare_with_differences(plans: dict[str, Path], tmp_path: Path) -> None:
+    # the same instance at a 10 % discount rate: every discounted cost differs (opex, routes)
+    other = tmp_path / "discounted"
+    depth = ROOT / "instances/tiny/10-depth.yaml"
+    _run("solve", str(depth), "--set", "discount_rate=0.1", "--out", str(other))
+    out = tmp_path / "compare.xlsx"
+    _run("xlsx", str(plans["depth"]), "--compare", str(other), "--out", str(out))
+    wb = _book(out)
+    rows = dict(wb["summary"].iter_rows(min_row=2, values_only=True))
+    assert rows["identical to the baseline"] == "no"
+    totals = list(wb["totals"].iter_rows(values_only=True))
+    delta = _headers(wb["totals"]).index("delta_objective (CNY million)")
+    assert totals[1][delta] == 0
+    assert totals[2][delta] < 0  # discounting makes the same plan cheaper
+    assert wb["kpis_diff"].max_row > 1
+
+
+def test_column_widths_fit_the_headers(plans: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "plan.xlsx"
+    _run("xlsx", str(plans["two-stage"]), "--out", str(out))
+    from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+
+    for ws in _book(out):
+        widest = 80 if ws.title == "summary" else 50  # the summary's values: paths, overrides
+        for j, header in enumerate(_headers(ws), start=1):
+            width = ws.column_dimensions[get_column_letter(j)].width
+            assert min(len(header), widest - 2) <= width <= widest, (ws.title, header)
+
+
 def test_output_policy(plans: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "plan.xlsx"
     out.write_text("mine")

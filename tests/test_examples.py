@@ -76,6 +76,8 @@ def test_a_file_of_that_name_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert berthplan.load("tiny-depth").name == "tiny-requires"
     assert resolve("tiny-depth") == "tiny-depth"
     assert resolve("sub/tiny-depth") == "sub/tiny-depth"  # a path is never a name
+    assert resolve("./tiny-requires") == "./tiny-requires"
+    assert resolve("x" * 5000) == "x" * 5000  # too long a name for the file system
     assert resolve("liaoning-budget-minus-20") == "liaoning-budget-minus-20"  # not an instance
 
 

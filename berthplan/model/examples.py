@@ -12,6 +12,7 @@ of that name exists.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,10 +122,17 @@ def resolve(path: str | Path, kind: str = "instance") -> str | Path:
         ``path`` unchanged when it exists or names no example of ``kind``; else the example's
         file.
     """
-    given = Path(path)
-    if given.exists() or len(given.parts) != 1:
-        return path
-    found = EXAMPLES.get(given.name.removesuffix(".yaml"))
+    text = str(path)
+    if "/" in text or os.sep in text or _exists(Path(text)):
+        return path  # a path, or a file of that name: never an example
+    found = EXAMPLES.get(text.removesuffix(".yaml"))
     if found is None or found.kind != kind:
         return path
     return found.path
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a name too long, say: the loader reports it as for any file
+        return True

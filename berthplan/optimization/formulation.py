@@ -24,6 +24,7 @@ from berthplan.optimization.pools import (
     wait_cost,
 )
 from berthplan.optimization.sparse import Model, Sense, VarBlock
+from berthplan.optimization.tightening import teu_ceiling, tons_ceiling
 from berthplan.optimization.units import METRIC_SCALE, TEU, TON
 
 __all__ = ["METRIC_SCALE", "TEU", "TON", "Built", "build"]
@@ -191,6 +192,8 @@ def define_capacity(m: Model, s: Sets, service: VarBlock, handled: VarBlock) -> 
     # select[p, j] = u_c * capacity project j adds to pair p (Mt)
     on_area = s.p_area[None, :] == a[:, None]
     select = np.where(on_area, s.p_cap[:, c].T, 0.0) * (u * TON)[:, None]
+    room = np.maximum(tons_ceiling(s, a, c) - u * s.cap0[a, c], 0.0) * TON
+    select = np.minimum(select, room[:, None])  # tightening: never more than can be used
     adds = _by_year(sp.csr_matrix(-select), s.ny)
     own = _pick(keep, s.ny, len(s.handled_pairs) * s.ny)
     rows, cols, vals = _triplets((own, handled), (adds, service))
@@ -241,6 +244,8 @@ def define_containers(m: Model, s: Sets, service: VarBlock, z: VarBlock, served:
     u = s.util[CONTAINER]
     on_area = s.p_area[None, :] == free[:, None]
     select = np.where(on_area, s.p_cap[:, CONTAINER][None, :], 0.0) * (u * TEU)
+    room = np.maximum(teu_ceiling(s, free) - u * s.cap0[free, CONTAINER], 0.0) * TEU
+    select = np.minimum(select, room[:, None])  # tightening: never more than can be offered
     adds = _by_year(sp.csr_matrix(-select), s.ny)
     rows, cols, vals = _triplets((_pick(keep, s.ny, n), served), (adds, service))
     rhs = np.repeat(u * s.cap0[free, CONTAINER] * TEU, s.ny)

@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from helpers import DATA, expectation, invoke
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from berthplan.errors import InstanceError, UsageError
 from berthplan.generator.uncertainty import sample, to_yaml
@@ -320,3 +322,43 @@ def test_cli_sample_writes_a_loadable_file(tmp_path: Path) -> None:
     assert again.exit_code == 2 and "exists" in again.output  # no silent overwrite
     bad = invoke(*args, "--target-penalty", "tons=1", "--out", str(tmp_path / "v.yaml"))
     assert bad.exit_code == 2 and "--target-penalty tons=1" in bad.output
+
+
+# -- figures of merit on many instances (hypothesis) ----------------------------------------------
+
+FUZZ_INSTANCES = [
+    p.name for p in sorted((DATA / "tiny").glob("*.yaml")) if not p.name.startswith("15-")
+]  # 15 is infeasible by design
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    name=st.sampled_from(FUZZ_INSTANCES),
+    seed=st.integers(0, 10_000),
+    count=st.integers(1, 4),
+    level_sd=st.floats(0.0, 0.6),
+    commit_years=st.integers(1, 3),
+    risk_weight=st.sampled_from([0.0, 0.0, 0.5]),
+)
+def test_figures_of_merit_are_never_negative(
+    name: str, seed: int, count: int, level_sd: float, commit_years: int, risk_weight: float
+) -> None:
+    base = load(DATA / "tiny" / name)
+    penalties = {"cargo_tons": 0.01, "container_teu": 0.1, "berths_10k": 1e4, "new_routes": 1e4}
+    unc = sample(base, count, seed=seed, level_sd=level_sd, growth_sd=0.05, penalties=penalties)
+    two = solve_two_stage(base, unc, commit_years, risk=Risk(weight=risk_weight, level=0.5))
+    m = two.measures
+    tol = 1e-6 * max(1.0, abs(m["objective"]))
+    assert m["vss"] is None or m["vss"] >= -tol
+    if risk_weight == 0:
+        assert m["evpi"] >= -tol and m["ws"] <= m["objective"] + tol
+    # every scenario's plan holds the commitment and the recomputed expectation is the objective
+    costs = np.array([r.cost for r in two.recourse])
+    assert float(np.array(unc.probabilities) @ costs) == pytest.approx(m["expected_cost"])
+    for r in two.recourse:
+        early = {k: v for k, v in r.plan.decisions.starts.items() if v is not None}
+        early = {k: v for k, v in early.items() if v < two.commitment.before}
+        ongoing = {p.id for p in base.projects if p.stage == "ongoing"}
+        assert {k: v for k, v in early.items() if k not in ongoing} == {
+            k: v for k, v in two.commitment.starts.items() if k not in ongoing
+        }

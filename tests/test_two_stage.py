@@ -362,3 +362,12 @@ def test_figures_of_merit_are_never_negative(
         assert {k: v for k, v in early.items() if k not in ongoing} == {
             k: v for k, v in two.commitment.starts.items() if k not in ongoing
         }
+
+
+def test_schemas_of_the_uncertainty_and_actuals_files() -> None:
+    unc = json.loads(invoke("uncertainty", "schema").output)
+    assert set(unc["properties"]) == {"name", "description", "target_penalties", "scenarios"}
+    assert unc["$defs"]["Shift"]["additionalProperties"] is False
+    act = json.loads(invoke("uncertainty", "schema", "--actuals").output)
+    assert set(act["properties"]) == {"projects", "demand", "routes"}
+    assert "description" in act["$defs"]["ProjectActual"]["properties"]["delay"]

@@ -27,6 +27,19 @@ def uncertainty() -> None:
     """Demand scenarios with probabilities (files for solve --uncertainty)."""
 
 
+@uncertainty.command("schema")
+@click.option("--actuals", is_flag=True, help="The actuals file of replan instead.")
+def schema(actuals: bool) -> None:
+    """Print the JSON Schema of uncertainty files (or of replan's actuals files)."""
+    import json
+
+    from berthplan.model.replan import Actuals
+    from berthplan.model.uncertainty import Uncertainty
+
+    model = Actuals if actuals else Uncertainty
+    click.echo(json.dumps(model.model_json_schema(), indent=2, sort_keys=True))
+
+
 @uncertainty.command("sample")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option(

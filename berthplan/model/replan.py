@@ -41,22 +41,34 @@ class _Strict(BaseModel):
 
 
 class ProjectActual(_Strict):
-    id: str
-    delay: Annotated[int, Field(ge=0, le=50)] = 0
-    capex_factor: Annotated[float, Field(ge=0, le=100)] = 1.0
+    """What happened to a project the plan started."""
+
+    id: str = Field(description="Project id.")
+    delay: Annotated[int, Field(ge=0, le=50)] = Field(
+        0, description="Years its construction slipped (under construction only)."
+    )
+    capex_factor: Annotated[float, Field(ge=0, le=100)] = Field(
+        1.0, description="Actual capex over the planned capex."
+    )
 
 
 class RouteActual(_Strict):
-    id: str
-    factor: Annotated[float, Field(ge=0, le=1000)] = 1.0
+    """What a route carries, against the forecast."""
+
+    id: str = Field(description="Route id.")
+    factor: Annotated[float, Field(ge=0, le=1000)] = Field(
+        1.0, description="Call volumes from the re-planning year over the forecast's."
+    )
 
 
 class Actuals(_Strict):
     """What happened by the re-planning year (see the module docstring)."""
 
-    projects: list[ProjectActual] = Field(default_factory=list)
-    demand: list[Demand] = Field(default_factory=list)
-    routes: list[RouteActual] = Field(default_factory=list)
+    projects: list[ProjectActual] = Field(default_factory=list, description="Project actuals.")
+    demand: list[Demand] = Field(
+        default_factory=list, description="Demand points replacing the forecast's (or added)."
+    )
+    routes: list[RouteActual] = Field(default_factory=list, description="Route actuals.")
 
 
 def load_actuals(path: str | Path) -> Actuals:

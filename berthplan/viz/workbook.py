@@ -204,7 +204,9 @@ def _read_extra(path: Path) -> pd.DataFrame:
 
 def _plan_summary(plan: Plan, money: str) -> list[tuple[str, Any]]:
     record = plan.record
-    inst = record.get("instance") or {}
+    inst, breakdown, versions = (
+        _dict(record.get(k)) for k in ("instance", "breakdown", "versions")
+    )
     rows: list[tuple[str, Any]] = [
         ("instance", inst.get("name")),
         ("instance file", inst.get("file")),
@@ -212,19 +214,18 @@ def _plan_summary(plan: Plan, money: str) -> list[tuple[str, Any]]:
         ("status", record.get("status")),
         (f"objective ({money}, discounted)", record.get("objective", plan.objective)),
     ]
-    breakdown = record.get("breakdown") or {}
     rows += [(f"  {k} ({money}, discounted)", v) for k, v in breakdown.items()]
     rows += [
         (f"best bound ({money})", record.get("best_bound")),
         ("gap", record.get("gap")),
         ("solver", record.get("backend")),
-        ("solver version", (record.get("versions") or {}).get("solver")),
+        ("solver version", versions.get("solver")),
         ("wall time (s)", record.get("wall_time_s")),
         ("price year", inst.get("price_year")),
-        ("berthplan", (record.get("versions") or {}).get("berthplan")),
+        ("berthplan", versions.get("berthplan")),
     ]
-    two = record.get("two_stage")
-    if isinstance(two, dict):
+    two = _dict(record.get("two_stage"))
+    if two:
         rows += [
             ("scenarios", two.get("scenarios")),
             ("commit years", two.get("commit_years")),
@@ -233,6 +234,11 @@ def _plan_summary(plan: Plan, money: str) -> list[tuple[str, Any]]:
             (f"EVPI ({money})", two.get("evpi")),
         ]
     return rows
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    """A solve.json section; empty when absent or not a mapping (a hand-edited file)."""
+    return value if isinstance(value, dict) else {}
 
 
 # -- writing -----------------------------------------------------------------------------------

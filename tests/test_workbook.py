@@ -253,3 +253,21 @@ def test_every_documented_unit_is_in_the_mapping() -> None:
             assert kind == "year", (table, column)
         else:
             assert shown == doc_unit, (table, column)
+
+
+def test_a_damaged_folder_is_one_line(plans: dict[str, Path], tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    folder = tmp_path / "damaged"
+    shutil.copytree(plans["depth"], folder)
+    record = json.loads((folder / "solve.json").read_text(encoding="utf-8"))
+    record["breakdown"], record["versions"] = [1, 2], "hand-edited"
+    (folder / "solve.json").write_text(json.dumps(record), encoding="utf-8")
+    _run("xlsx", str(folder), "--out", str(tmp_path / "a.xlsx"))  # summary rows left out
+    (folder / "notes.csv").write_text('a,b\n1,"x\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["xlsx", str(folder), "--out", str(tmp_path / "b.xlsx")])
+    assert result.exit_code == 2
+    assert result.output.startswith(f"error: {folder / 'notes.csv'}: unreadable (")
+    assert len(result.output.splitlines()) == 1
+    assert not (tmp_path / "b.xlsx").exists()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import shutil
 from pathlib import Path
 
 import click
@@ -148,13 +149,28 @@ def test_step_plans_pass_the_checker_with_their_scenario(berths: tuple[list[Step
     recorded = CliRunner().invoke(main, ["check", str(EXAMPLE), str(out / "step-03")])
     assert recorded.exit_code == 0, recorded.output
     assert "overrides solve.json records" in recorded.output
+    # the overrides are rebuilt from their record: the scenario file is not needed any more
     moved = out / "step-03.yaml.moved"
     (out / "step-03.yaml").rename(moved)
     try:
         bare = CliRunner().invoke(main, ["check", str(EXAMPLE), str(out / "step-03")])
     finally:
         moved.rename(out / "step-03.yaml")
-    assert bare.exit_code == 1
+    assert bare.exit_code == 0, bare.output
+    # ... and a record that says something else rebuilds another instance: the hash differs
+    record = json.loads((out / "step-03" / "solve.json").read_text(encoding="utf-8"))
+    lines = record["instance"]["overrides"]
+    assert any(o.startswith("targets=") for o in lines), lines
+    tampered = out / "step-03-tampered"
+    shutil.copytree(out / "step-03", tampered)
+    changes = json.loads(next(o for o in lines if o.startswith("targets="))[len("targets=") :])
+    changes[0]["value"] += 1
+    record["instance"]["overrides"] = [
+        f"targets={json.dumps(changes)}" if o.startswith("targets=") else o for o in lines
+    ]
+    (tampered / "solve.json").write_text(json.dumps(record), encoding="utf-8")
+    wrong = CliRunner().invoke(main, ["check", str(EXAMPLE), str(tampered)])
+    assert wrong.exit_code == 1, wrong.output
 
 
 def test_step_values_and_marginal() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -81,6 +82,7 @@ class Result:
     wall_time: float = 0.0
     log: str = ""
     message: str = ""
+    interrupted: bool = False  # Ctrl-C stopped the solver; x is the best plan it had
 
     @property
     def has_solution(self) -> bool:
@@ -125,6 +127,17 @@ def captured_stdout() -> Iterator[list[str]]:
             os.close(saved)
             tmp.seek(0)
             out.append(tmp.read().decode("utf-8", "replace"))
+
+
+def budget(options: Options, t0: float) -> float | None:
+    """The solver's own time limit: ``options.time_limit`` less what was spent since ``t0``.
+
+    Backends build their solver's model inside :meth:`Backend.solve`; that time counts
+    against the user's limit too (never below 0.01 s: some solvers read 0 as "no limit").
+    """
+    if options.time_limit is None:
+        return None
+    return max(options.time_limit - (time.perf_counter() - t0), 0.01)
 
 
 def read_log(path: Path) -> str:

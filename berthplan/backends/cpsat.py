@@ -25,7 +25,7 @@ rounding bound, so ``optimal`` (within the requested gap) needs the bound inside
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import import_module
 from importlib.util import find_spec
 from typing import Any
@@ -39,9 +39,11 @@ from berthplan.backends.base import (
     Options,
     Result,
     Status,
+    budget,
     captured_stdout,
     relative_gap,
 )
+from berthplan.backends.guard import stoppable
 from berthplan.backends.ortools import ortools_version
 from berthplan.errors import UsageError
 
@@ -312,7 +314,10 @@ def _parameters(options: Options, extra: dict[str, Any]) -> Any:
     """``SatParameters`` from the common options, then ``extra`` (checked against the proto)."""
     fields = import_module("ortools.sat.sat_parameters_pb2").SatParameters.DESCRIPTOR
     params = import_module("ortools.sat.python.cp_model_helper").SatParameters()
+    # catch_sigint_signal: CP-SAT's own Ctrl-C handler aborts the process from Python (9.15);
+    # berthplan stops the search itself (stop_search) and keeps the best plan
     common = {"log_search_progress": bool(options.verbose), "num_workers": options.threads,
+              "catch_sigint_signal": False,
               "max_time_in_seconds": options.time_limit, "random_seed": options.seed,
               "relative_gap_limit": options.gap}  # fmt: skip
     for key, value in ({k: v for k, v in common.items() if v is not None} | extra).items():
@@ -368,10 +373,12 @@ class CpSatBackend:
         invalid = cmh.CpSatHelper.validate_model(proto)
         if invalid:  # solving an invalid model can crash the process
             return Result(Status.ERROR, wall_time=time.perf_counter() - t0, message=invalid)
+        params = _parameters(replace(options, time_limit=budget(options, t0)), extra)
         with captured_stdout() as out:
             wrapper = cmh.SolveWrapper()
             wrapper.set_parameters(params)
-            response = wrapper.solve(proto)
+            with stoppable(lambda hard: wrapper.stop_search()):  # keeps its best plan
+                response = wrapper.solve(proto)
         wall = time.perf_counter() - t0
         return _result(response, scaled, model, options, wall, "".join(out))
 

@@ -14,9 +14,11 @@ from berthplan.backends.base import (
     Options,
     Result,
     Status,
+    budget,
     captured_stdout,
     relative_gap,
 )
+from berthplan.backends.guard import stoppable
 from berthplan.errors import UsageError
 
 
@@ -52,7 +54,7 @@ class HighsBackend:
         t0 = time.perf_counter()
         with captured_stdout() as out:
             h = highspy.Highs()  # type: ignore[no-untyped-call]
-            _set_options(h, options)
+            _set_options(h, options, budget(options, t0))
             passed = h.passModel(_lp(model))
             if passed == highspy.HighsStatus.kError:
                 # e.g. a coefficient at or above HiGHS's infinity (1e15 after scaling): it
@@ -64,7 +66,9 @@ class HighsBackend:
                 # HiGHS keeps one thread pool per process, sized by the first solve: a later
                 # solve asking for another size would fail without this reset.
                 h.resetGlobalScheduler(True)
-            h.run()
+            h.HandleUserInterrupt = True  # cancelSolve() then stops it at its next check
+            with stoppable(lambda hard: h.cancelSolve()):  # type: ignore[no-untyped-call]
+                h.run()
             status = h.getModelStatus()
             info = h.getInfo()
             values = np.array(h.getSolution().col_value, dtype=float)
@@ -95,10 +99,10 @@ def _lp(model: Arrays) -> Any:
     return lp
 
 
-def _set_options(h: Any, options: Options) -> None:
+def _set_options(h: Any, options: Options, time_limit: float | None) -> None:
     values: dict[str, Any] = {"output_flag": options.verbose, "log_to_console": True}
-    if options.time_limit is not None:
-        values["time_limit"] = float(options.time_limit)
+    if time_limit is not None:
+        values["time_limit"] = float(time_limit)
     if options.gap is not None:
         values["mip_rel_gap"] = float(options.gap)
     if options.threads is not None:

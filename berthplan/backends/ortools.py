@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from functools import cache
 from importlib import import_module
 from pathlib import Path
@@ -29,9 +30,11 @@ from berthplan.backends.base import (
     Options,
     Result,
     Status,
+    budget,
     captured_stdout,
     relative_gap,
 )
+from berthplan.backends.guard import stoppable
 from berthplan.errors import UsageError
 
 SOLVER_IDS = ("SCIP", "CBC", "HIGHS")
@@ -186,7 +189,10 @@ class OrToolsBackend:
             error = solver.LoadModelFromProto(_mp_model(model))
             bad = _rejected_lines(solver, text)
             if not error and not bad:
-                code = solver.Solve(_configure(solver, options))
+                params = _configure(solver, replace(options, time_limit=budget(options, t0)))
+                # SCIP stops at InterruptSolve() with its best plan; CBC cannot (returns False)
+                with stoppable(lambda hard: solver.InterruptSolve()):
+                    code = solver.Solve(params)
                 solver.FillSolutionResponseProto(response)
         if bad:
             raise UsageError(f"{self.name}: SCIP rejected parameter(s) {bad} (see SCIP's docs)")
@@ -196,12 +202,14 @@ class OrToolsBackend:
         return _mp_result(code, response, model, options, wall, "".join(out))
 
     def _solve_mathopt(self, model: Arrays, options: Options) -> Result:
-        params = _mo_parameters(self.name, options)
+        _mo_parameters(self.name, options)  # a bad option is refused before any work
         t0 = time.perf_counter()
         response, failure = None, None
         with captured_stdout() as out:
             try:
-                response = _mathopt_solve(_mo_model(model), params)
+                proto = _mo_model(model)
+                params = _mo_parameters(self.name, replace(options, time_limit=budget(options, t0)))
+                response = _mathopt_solve(proto, params)
             except Exception as e:  # pybind11_abseil's StatusNotOk
                 failure = e
         wall, log = time.perf_counter() - t0, "".join(out)
@@ -226,6 +234,8 @@ def _specific_parameters(name: str, solver_id: str, options: Options) -> list[st
             f"{name}: OR-Tools' CBC interface takes no solver-specific parameters, so "
             f"{what} cannot be passed (pulp:cbc can)"
         )
+    if solver_id == "SCIP":  # Ctrl-C is berthplan's: it stops SCIP with InterruptSolve()
+        lines.append("misc/catchctrlc = FALSE")
     return lines
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import signal
 import tempfile
 import time
 import warnings
@@ -20,10 +21,12 @@ from berthplan.backends.base import (
     Options,
     Result,
     Status,
+    budget,
     captured_stdout,
     read_log,
     relative_gap,
 )
+from berthplan.backends.guard import children, signal_children, stoppable
 from berthplan.errors import UsageError
 
 
@@ -142,25 +145,37 @@ class PulpBackend:
 
         t0 = time.perf_counter()
         prob, variables = to_lp_problem(model, readable=False)
+        # PuLP writes the model file inside prob.solve(), after the limit is set: that takes
+        # about as long as building the problem did (measured), so it is taken off up front.
+        limit = budget(options, t0 - (time.perf_counter() - t0))
+        before = children()
+
+        def stop(hard: bool) -> bool:  # CBC stops on SIGINT and writes its best plan
+            sent = signal_children(children() - before, signal.SIGKILL if hard else signal.SIGINT)
+            return sent and self.solver in ("PULP_CBC_CMD", "COIN_CMD")
+
         with tempfile.TemporaryDirectory() as tmp:
             log = Path(tmp) / "solver.log"
             try:
-                with _no_v4_notices(), captured_stdout() as printed:
-                    solver = self._solver(options, log)
+                with _no_v4_notices(), captured_stdout() as printed, stoppable(stop):
+                    solver = self._solver(options, log, limit)
                     prob.solve(solver)
-            except pulp.PulpSolverError as e:
-                return Result(Status.ERROR, wall_time=time.perf_counter() - t0, message=str(e))
+            except pulp.PulpSolverError as e:  # also when the process was killed
+                wall = time.perf_counter() - t0
+                stopped = limit is not None and wall > limit
+                kind = Status.NO_SOLUTION if stopped else Status.ERROR
+                return Result(kind, wall_time=wall, message=str(e).split(",")[0])
             text = read_log(log) + "".join(printed)
         wall = time.perf_counter() - t0
         return self._result(prob, variables, model, text, wall, bool(options.gap))
 
-    def _solver(self, options: Options, log: Path) -> Any:
+    def _solver(self, options: Options, log: Path, limit: float | None) -> Any:
         import pulp
 
         file_log = self.solver in _FILE_LOG
         kwargs: dict[str, Any] = {"msg": options.verbose and not file_log}
-        if options.time_limit is not None:
-            kwargs["timeLimit"] = float(options.time_limit)
+        if limit is not None:
+            kwargs["timeLimit"] = float(limit)
         if options.gap is not None:
             kwargs["gapRel"] = float(options.gap)
         if options.threads is not None:
@@ -177,6 +192,8 @@ class PulpBackend:
         extra = dict(options.extra)
         if options.seed is not None and self.solver == "PULP_CBC_CMD":
             extra.setdefault("randomSeed", options.seed)
+        if limit is not None and self.solver in ("PULP_CBC_CMD", "COIN_CMD"):
+            extra.setdefault("timeMode", "elapsed")  # CBC counts CPU seconds by default
         if self.solver in ("PULP_CBC_CMD", "COIN_CMD") and extra:
             kwargs["options"] = [f"{k} {v}" for k, v in sorted(extra.items())]
             extra = {}

@@ -8,16 +8,37 @@ are imported inside the commands, so ``berthplan --help`` stays fast.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
 from berthplan import __version__
-from berthplan.cli.util import EXIT_INPUT, EXIT_OK, fail, user_errors
+from berthplan.cli.util import EXIT_INPUT, EXIT_OK, exit_now, fail, interrupted, user_errors
 
 __all__ = ["EXIT_INPUT", "EXIT_OK", "fail", "main", "user_errors"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """The group: Ctrl-C anywhere in a command is exit 130 with one line (click says exit 1)."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except KeyboardInterrupt:
+            interrupted()
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            interrupted()
+        except SystemExit as e:  # a solver left running must not hold the exit
+            if e.code is None or isinstance(e.code, int):
+                exit_now(e.code or 0)
+            raise
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="berthplan")
 def main() -> None:
     """Plan port capacity: berth construction and liner routes at least discounted cost."""
@@ -74,4 +95,7 @@ def _register() -> None:
         family.register(main)
 
 
-_register()
+try:
+    _register()
+except KeyboardInterrupt:  # Ctrl-C while the command modules load
+    interrupted()

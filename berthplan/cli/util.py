@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import os
+import signal
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -22,14 +24,19 @@ from berthplan.errors import (
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a command stopped by Ctrl-C
+
 __all__ = [
     "EXIT_INFEASIBLE",
     "EXIT_INPUT",
+    "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_SOLVER",
     "EXIT_VIOLATIONS",
     "FiniteFloat",
+    "exit_now",
     "fail",
+    "interrupted",
     "user_errors",
 ]
 
@@ -37,6 +44,28 @@ __all__ = [
 def fail(message: str, code: int = EXIT_INPUT) -> NoReturn:
     """Print ``message`` to stderr and exit with ``code``."""
     click.echo(message, err=True)
+    sys.exit(code)
+
+
+def interrupted() -> NoReturn:
+    """Ctrl-C: one line on stderr and exit 130 (whatever was running has unwound by now)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not break the exit
+    click.echo("interrupted", err=True)
+    exit_now(EXIT_INTERRUPTED)
+
+
+def exit_now(code: int) -> NoReturn:
+    """Exit with ``code``; at once when a solver thread had to be left running.
+
+    A solver that did not stop at Ctrl-C or at the deadline still runs native code in its
+    thread: interpreter shutdown could wait for it or crash under it, so the process ends
+    without the shutdown (every ``finally`` and context manager has already run).
+    """
+    guard = sys.modules.get("berthplan.backends.guard")
+    if guard is not None and guard.abandoned.is_set():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
     sys.exit(code)
 
 

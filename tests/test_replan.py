@@ -60,6 +60,11 @@ def test_replan_with_actuals_keeps_every_frozen_decision(plan: Path, tmp_path: P
                 assert after.loc[pid, "start_year"] == row["start_year"], pid
             else:  # in service by 2025: now existing berths (if it adds any)
                 assert pid in berths or not adds[str(pid)], pid
+    compared = invoke("compare", str(plan), str(out))
+    assert compared.exit_code == 0, compared.output
+    # frozen decisions are no change (now existing berths or routes); the delay is
+    assert "dropped" not in compared.output and "changed, was open" not in compared.output
+    assert "yk-xrd-lng (Yingkou Xianrendao LNG terminal): rescheduled" in compared.output
     lng = after.loc["yk-xrd-lng"]
     assert lng["in_service_year"] == before.loc["yk-xrd-lng", "in_service_year"] + 2
     assert lng["capex"] == pytest.approx(1.2 * before.loc["yk-xrd-lng", "capex"])

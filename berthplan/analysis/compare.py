@@ -187,11 +187,15 @@ class _Kind(NamedTuple):
         table = self.key.removesuffix("_id") + "s"
         bs = {str(r[self.key]): r for r in records(base.table(table))}
         ps = {str(r[self.key]): r for r in records(plan.table(table))}
+        frozen = _frozen(plan, "frozen_starts" if table == "projects" else "frozen_opens")
         out = []
         for key in [*bs, *(k for k in ps if k not in bs)]:
             b, p = bs.get(key), ps.get(key)
             if (change := self.change(b, p)) is None:
                 continue
+            kept = b is not None and key in frozen and _int(b[self.year]) == frozen[key]
+            if change in ("dropped", "changed") and kept:
+                continue  # a re-plan's frozen decision, now an existing berth or route
             (_, b_year, b_dec), (_, p_year, p_dec) = self.state(b), self.state(p)
             ref, b, p = p or b or {}, b or {}, p or {}
             cost = _num(p.get("discounted_cost")) - _num(b.get("discounted_cost"))
@@ -210,6 +214,13 @@ _P_INFO, _R_INFO = COLUMNS["projects"][1:4], COLUMNS["routes"][1:3]
 _PROJECTS = _Kind("project_id", "start_year", ("build",), ("added", "dropped"), _P_INFO)
 _PROJECTS = _PROJECTS._replace(ends=("completion_year",))
 _ROUTES = _Kind("route_id", "open_year", ("existing", "open"), ("opened", "skipped"), _R_INFO)
+
+
+def _frozen(plan: Plan, field: str) -> dict[str, int]:
+    """The decisions a re-plan froze (``replan`` in its solve.json): id -> year; else none."""
+    record = plan.record.get("replan")
+    frozen = record.get(field) if isinstance(record, dict) else None
+    return {str(k): int(v) for k, v in frozen.items()} if isinstance(frozen, dict) else {}
 
 
 def _kpi_delta(column: str, b: dict[str, Any] | None, p: dict[str, Any] | None) -> float | None:

@@ -49,25 +49,27 @@ def test_replan_with_actuals_keeps_every_frozen_decision(plan: Path, tmp_path: P
     _replan(plan, out, "--year", "2025", "--actuals", str(actuals))
     checked = invoke("check", str(out / "instance.yaml"), str(out))
     assert checked.exit_code == 0, checked.output
-    before = pd.read_csv(plan / "projects.csv").set_index("project_id")
-    after = pd.read_csv(out / "projects.csv").set_index("project_id")
+    before = {
+        str(r["project_id"]): r for r in pd.read_csv(plan / "projects.csv").to_dict("records")
+    }
+    after = {str(r["project_id"]): r for r in pd.read_csv(out / "projects.csv").to_dict("records")}
     rolled = yaml.safe_load((out / "instance.yaml").read_text(encoding="utf-8"))
     berths = {b["id"].split("#")[0] for b in rolled.get("berths", [])}
     adds = {p.id: p.adds for p in load(LIAONING).projects}
-    for pid, row in before.iterrows():
+    for pid, row in before.items():
         if pd.notna(row["start_year"]) and row["start_year"] < 2025:
-            if pid in after.index:  # still under construction: same start
-                assert after.loc[pid, "start_year"] == row["start_year"], pid
+            if pid in after:  # still under construction: same start
+                assert after[pid]["start_year"] == row["start_year"], pid
             else:  # in service by 2025: now existing berths (if it adds any)
-                assert pid in berths or not adds[str(pid)], pid
+                assert pid in berths or not adds[pid], pid
     compared = invoke("compare", str(plan), str(out))
     assert compared.exit_code == 0, compared.output
     # frozen decisions are no change (now existing berths or routes); the delay is
     assert "dropped" not in compared.output and "changed, was open" not in compared.output
     assert "yk-xrd-lng (Yingkou Xianrendao LNG terminal): rescheduled" in compared.output
-    lng = after.loc["yk-xrd-lng"]
-    assert lng["in_service_year"] == before.loc["yk-xrd-lng", "in_service_year"] + 2
-    assert lng["capex"] == pytest.approx(1.2 * before.loc["yk-xrd-lng", "capex"])
+    lng, was = after["yk-xrd-lng"], before["yk-xrd-lng"]
+    assert lng["in_service_year"] == was["in_service_year"] + 2
+    assert lng["capex"] == pytest.approx(1.2 * was["capex"])
     assert rolled["horizon"]["start"] == 2025
     assert all(t["year"] >= 2025 for t in rolled["targets"])
 

@@ -146,6 +146,10 @@ def run(backend: Backend, model: Arrays, options: Options, deadline: float | Non
         if not request_stop() or not _join(job.done, GRACE_S * 5):
             _abandon(job.done, before)
             raise
+    except BaseException:  # e.g. the command's own time limit: the solve must not go on
+        request_stop(hard=True)
+        _abandon(job.done, before)
+        raise
     if not job.done.is_set():
         return Result(Status.NO_SOLUTION, message="the solver did not stop at the time limit")
     if job.error is not None:

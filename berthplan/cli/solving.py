@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING
 
 import click
 
-from berthplan.cli.util import EXIT_INFEASIBLE, EXIT_SOLVER, FiniteFloat, fail, user_errors
+from berthplan.cli.util import (
+    EXIT_INFEASIBLE,
+    EXIT_SOLVER,
+    FiniteFloat,
+    TimeLimitReached,
+    fail,
+    process_started,
+    time_budget,
+    user_errors,
+)
 
 if TYPE_CHECKING:
     from berthplan.results.plan import Plan
@@ -148,20 +157,23 @@ def solve(
     from berthplan.optimization.solve import solve as run
     from berthplan.results import atomic
 
-    t0, started = time.perf_counter(), time.monotonic()  # --time-limit counts from here
+    t0, started = time.perf_counter(), process_started()  # --time-limit counts from here
     atomic.claim_folder(out, "solve.json", "plan folder")
-    base = load(file)
-    inst, overrides = overridden(base, scenario, sets)
     try:
-        plan = run(inst, solver, time_limit=time_limit, gap=gap, threads=threads, started=started)
+        with time_budget(time_limit, started):
+            base = load(file)
+            inst, overrides = overridden(base, scenario, sets)
+            plan = run(
+                inst, solver, time_limit=time_limit, gap=gap, threads=threads, started=started
+            )
+            plan.info.instance_file = str(Path(file))
+            plan.info.base_hash = base.canonical_hash()
+            plan.info.overrides = overrides
+            plan.write(out)
     except InfeasibleError as e:
         fail(f"{file}: infeasible\n{e}", EXIT_INFEASIBLE)
-    except SolveError as e:
+    except (SolveError, TimeLimitReached) as e:
         fail(f"{file}: {e}", EXIT_SOLVER)
-    plan.info.instance_file = str(Path(file))
-    plan.info.base_hash = base.canonical_hash()
-    plan.info.overrides = overrides
-    plan.write(out)
     elapsed = time.perf_counter() - t0
     click.echo(
         f"{inst.name}: {plan.status}, total discounted cost {plan.objective:,.3f} {inst.money_unit}"

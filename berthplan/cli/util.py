@@ -6,8 +6,12 @@ import math
 import os
 import signal
 import sys
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
+from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
@@ -34,9 +38,12 @@ __all__ = [
     "EXIT_SOLVER",
     "EXIT_VIOLATIONS",
     "FiniteFloat",
+    "TimeLimitReached",
     "exit_now",
     "fail",
     "interrupted",
+    "process_started",
+    "time_budget",
     "user_errors",
 ]
 
@@ -67,6 +74,51 @@ def exit_now(code: int) -> NoReturn:
         sys.stderr.flush()
         os._exit(code)
     sys.exit(code)
+
+
+def process_started() -> float:
+    """The :func:`time.monotonic` instant this process started (Linux), else now.
+
+    ``--time-limit`` is the user's budget for the whole command, so Python's start-up and
+    imports count too.
+    """
+    try:
+        fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        ticks = os.sysconf("SC_CLK_TCK")
+        age = time.clock_gettime(time.CLOCK_BOOTTIME) - int(fields[19]) / ticks
+    except (OSError, ValueError, IndexError, AttributeError):
+        return time.monotonic()
+    return time.monotonic() - min(max(age, 0.0), 60.0)
+
+
+class TimeLimitReached(Exception):
+    """The command's whole ``--time-limit`` ran out outside the solver (loading, checking)."""
+
+
+@contextmanager
+def time_budget(limit: float | None, started: float) -> Iterator[None]:
+    """Stop the command when ``limit`` seconds from ``started`` are spent, whatever it does.
+
+    The solve keeps to its share of the budget by itself; this is the backstop for the
+    rest (a huge file on a busy machine): SIGALRM raises :class:`TimeLimitReached` in the
+    main thread at 1.05 x the limit plus one second (the promise is 1.1 x plus two).
+    Outputs are atomic, so nothing is left half-written.
+    """
+    if limit is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def ring(signum: int, frame: Any) -> None:
+        raise TimeLimitReached(f"the time limit of {limit:g} s was reached")
+
+    left = max(started + 1.05 * limit + 1.0 - time.monotonic(), 0.001)
+    previous = signal.signal(signal.SIGALRM, ring)
+    signal.setitimer(signal.ITIMER_REAL, left)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def user_errors(fn: F) -> F:

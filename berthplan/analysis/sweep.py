@@ -24,14 +24,14 @@ import io
 import json
 import multiprocessing
 import os
-import shutil
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import import_module
 from pathlib import Path
 from typing import Any, cast
 
+from berthplan.analysis.workers import init, kill
 from berthplan.errors import (
     EXIT_INFEASIBLE,
     EXIT_INPUT,
@@ -150,11 +150,16 @@ def run_local(tasks: list[Task], workers: int) -> Iterator[Outcome]:
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     if context.get_start_method() == "forkserver":
         context.set_forkserver_preload(["berthplan.analysis.sweep", "berthplan.optimization.solve"])
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=init, initargs=(os.getpid(),)
+    )
     try:
         futures = {pool.submit(solve_one, t): t for t in tasks}
         for future in as_completed(futures):
             yield _collected(future, futures[future])
+    except BaseException:  # Ctrl-C, or the consumer gave up: no worker may go on writing
+        kill(pool)
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -292,9 +297,7 @@ def _todo(tasks: list[Task], base_hash: str, opts: Options, report: SweepReport)
         if not opts.force and finished(Path(t.folder), base_hash, t.scenario_file):
             report.skipped.append(t.name)
             continue
-        for pattern in (f".{t.name}.tmp-*", f".{t.name}.old-*"):  # left by an interrupted write
-            for leftover in Path(t.folder).parent.glob(pattern):
-                shutil.rmtree(leftover, ignore_errors=True)
+        atomic.clean_stale(t.folder)  # left by a killed run (never a running one's)
         todo.append(t)
     return todo
 
@@ -332,12 +335,25 @@ def run_sweep(
     out.mkdir(parents=True, exist_ok=True)
     tasks = _tasks(instance_file, scenarios, out, opts)
     report = SweepReport([], out / "summary.csv")
-    failures = _solve_all(_todo(tasks, base.canonical_hash(), opts, report), opts, report)
-    years, header = base.target_years(), columns(base.target_years())
+    failures: dict[str, Row] = {}
+    try:
+        _solve_all(_todo(tasks, base.canonical_hash(), opts, report), opts, report, failures)
+    except KeyboardInterrupt:  # the summary says what finished; a re-run completes the rest
+        stopped = Outcome("", "interrupted", "not solved: the sweep was interrupted")
+        ended = {*report.solved, *report.failed, *report.skipped}
+        failures |= {t.name: replace(stopped, name=t.name).row() for t in tasks if t.name not in ended}
+        _summarize(report, tasks, failures, base.target_years())
+        raise
+    _summarize(report, tasks, failures, base.target_years())
+    return report
+
+
+def _summarize(report: SweepReport, tasks: list[Task], failures: dict[str, Row], years: list[int]) -> None:
+    """Write ``summary.csv``: a failure's row, else the row read back from its plan folder."""
+    header = columns(years)
     rows = [failures.get(t.name) or row_from_folder(t.name, Path(t.folder), years) for t in tasks]
     report.rows = [{c: row.get(c, "") for c in header} for row in rows]
     write_csv_atomic(report.summary, header, report.rows)
-    return report
 
 
 def _outcomes(todo: list[Task], opts: Options) -> Iterator[Outcome]:
@@ -349,21 +365,27 @@ def _outcomes(todo: list[Task], opts: Options) -> Iterator[Outcome]:
     return run_local(todo, min(workers, len(todo)))
 
 
-def _solve_all(todo: list[Task], opts: Options, report: SweepReport) -> dict[str, Row]:
-    """Run ``todo`` with a progress bar; the rows of the scenarios that left no plan."""
+def _solve_all(
+    todo: list[Task], opts: Options, report: SweepReport, failures: dict[str, Row]
+) -> None:
+    """Run ``todo`` with a progress bar; note in ``failures`` the rows of those left no plan."""
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    failures: dict[str, Row] = {}
     text = "done {task.fields[done]}  failed {task.fields[failed]}  remaining {task.remaining:.0f}"
     bar_columns = (TextColumn("sweep"), BarColumn(), TextColumn(text), TimeElapsedColumn())
     with Progress(*bar_columns, console=Console(stderr=True), disable=not opts.progress) as bar:
         counts = bar.add_task("sweep", total=len(todo), done=0, failed=0)
-        for outcome in _outcomes(todo, opts):
-            ok = outcome.status in SOLVED
-            (report.solved if ok else report.failed).append(outcome.name)
-            if outcome.message:  # no plan folder was written
-                failures[outcome.name] = outcome.row()
-            done, failed = len(report.solved), len(report.failed)
-            bar.update(counts, advance=1, done=done, failed=failed)
-    return failures
+        outcomes = _outcomes(todo, opts)
+        try:
+            for outcome in outcomes:
+                ok = outcome.status in SOLVED
+                (report.solved if ok else report.failed).append(outcome.name)
+                if outcome.message:  # no plan folder was written
+                    failures[outcome.name] = outcome.row()
+                done, failed = len(report.solved), len(report.failed)
+                bar.update(counts, advance=1, done=done, failed=failed)
+        finally:
+            close = getattr(outcomes, "close", None)
+            if close is not None:  # Ctrl-C here too stops the workers (the generator's own)
+                close()

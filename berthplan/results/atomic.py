@@ -3,15 +3,25 @@
 Everything berthplan writes (plan folders, comparison folders, reports, plots, generated
 instances, sweep summaries) goes through here: the content is written to a temporary sibling
 and renamed into place, and removed when anything fails.
+
+A process killed with SIGKILL cannot remove its temporary sibling. Each one is named
+``.<name>.<pid>@<host>.<random>.tmp`` (``.old`` for a replaced folder on its way out), so the
+next write of the same path removes those whose process is gone (:func:`clean_stale`): only
+from this host, and never one whose process still runs (a concurrent run's).
 """
 
 from __future__ import annotations
 
+import glob
+import hashlib
 import os
+import re
 import shutil
+import socket
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -34,13 +44,63 @@ def _mode(path: Path) -> int:
     return 0o666 & ~_umask()
 
 
+@cache
+def _host() -> str:
+    return hashlib.sha1(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:8]
+
+
+def _prefix(target: Path) -> str:
+    """The start of a temporary sibling's name: the target's, this process's and host's."""
+    return f".{target.name}.{os.getpid()}@{_host()}."
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: it exists
+        return True
+    return True
+
+
+def clean_stale(path: str | Path) -> list[Path]:
+    """Remove the temporary siblings of ``path`` left by processes of this host that are gone.
+
+    Returns
+    -------
+    list of Path
+        What was removed.
+    """
+    target = Path(path)
+    pattern = re.compile(
+        rf"\.{re.escape(target.name)}\.(\d+)@{_host()}\.[A-Za-z0-9_]+\.(?:tmp|old)"
+    )
+    removed: list[Path] = []
+    try:
+        siblings = list(target.parent.glob(f".{glob.escape(target.name)}.*@{_host()}.*"))
+    except OSError:
+        return removed
+    for leftover in siblings:
+        found = pattern.fullmatch(leftover.name)
+        if found is None or _alive(int(found.group(1))):
+            continue
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
+        removed.append(leftover)
+    return removed
+
+
 def write_bytes(path: str | Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` through a temporary sibling and a rename."""
     target = Path(path)
     if target.is_dir():
         raise UsageError(f"{target}: is a directory")
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    clean_stale(target)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=_prefix(target), suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -70,14 +130,13 @@ def folder(path: str | Path, marker: str, kind: str) -> Iterator[Path]:
     ):
         raise UsageError(f"{target}: exists and is not a {kind}; refusing to replace it")
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
+    clean_stale(target)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=_prefix(target), suffix=".tmp"))
     try:
         os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; a folder follows the umask
         yield tmp
         if target.exists():
-            old = Path(
-                tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".old")
-            )
+            old = Path(tempfile.mkdtemp(dir=target.parent, prefix=_prefix(target), suffix=".old"))
             os.replace(target, old / "previous")
             os.replace(tmp, target)
             shutil.rmtree(old, ignore_errors=True)

@@ -25,6 +25,7 @@ from berthplan.analysis import sweep
 from berthplan.analysis.sweep import Options, Outcome, SweepReport, Task, run_sweep
 from berthplan.cli import studies
 from berthplan.model.io import load
+from berthplan.results import atomic
 
 EXAMPLE = Path(__file__).parent.parent / "instances" / "example.yaml"
 YEARS = [2023, 2026]  # the example's target years
@@ -213,8 +214,11 @@ def test_an_edited_scenario_is_solved_again(copy: Path, scenario_dir: Path, tmp_
 def test_an_interrupted_sweep_is_completed(copy: Path, scenario_dir: Path) -> None:
     complete = summary(copy)
     shutil.rmtree(copy / "s05-capex-1.3")  # never finished
-    (copy / ".s05-capex-1.3.tmp-99999").mkdir()  # a write cut short
-    (copy / ".s05-capex-1.3.tmp-99999" / "kpis.csv").write_text("year\n", encoding="utf-8")
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    cut = copy / f".s05-capex-1.3.{dead.pid}@{atomic._host()}.abcd1234.tmp"  # a write cut short
+    cut.mkdir()
+    (cut / "kpis.csv").write_text("year\n", encoding="utf-8")
     (copy / "summary.csv").unlink()
     report = run_sweep(str(EXAMPLE), str(scenario_dir), copy, Options(workers=2))
     assert report.solved == ["s05-capex-1.3"]
@@ -244,6 +248,76 @@ def test_a_killed_sweep_completes_when_run_again(scenario_dir: Path, tmp_path: P
     assert {r["scenario"] for r in summary(out) if r["status"] == "optimal"} == SOLVED
     for name in SOLVED:
         assert all((out / name / f"{t}.csv").is_file() for t in TABLES)
+
+
+MEDIUM = Path(__file__).parent.parent / "instances" / "bench" / "medium-0.yaml"
+
+
+def _session(sid: int) -> list[int]:
+    """The live (not zombie) processes of session ``sid``."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _slow_sweep(tmp_path: Path) -> subprocess.Popen[str]:
+    """A sweep of two medium-0 scenarios (each many seconds), started in its own session."""
+    scenarios = write_scenarios(
+        tmp_path / "s", {"a": {"costs": {"capex": 1.0}}, "b": {"costs": {"capex": 1.1}}}
+    )
+    args = [sys.executable, "-m", "berthplan", "sweep", str(MEDIUM), "--scenarios"]
+    args += [str(scenarios), "--out", str(tmp_path / "sweep"), "--workers", "2"]
+    proc = subprocess.Popen(
+        args, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 60
+    while len(_session(proc.pid)) < 3 and time.monotonic() < deadline:  # sweep, server, worker
+        time.sleep(0.05)
+    time.sleep(1.0)  # the workers are solving
+    return proc
+
+
+def _gone(sid: int, within: float) -> bool:
+    deadline = time.monotonic() + within
+    while _session(sid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = _session(sid)
+    for pid in left:  # never leave them running for the other tests
+        os.kill(pid, signal.SIGKILL)
+    return not left
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_die_with_a_killed_sweep(tmp_path: Path) -> None:
+    proc = _slow_sweep(tmp_path)
+    assert len(_session(proc.pid)) >= 3
+    os.kill(proc.pid, signal.SIGKILL)  # the sweep only: its workers are on their own
+    proc.communicate()
+    assert _gone(proc.pid, within=3), "workers outlived the sweep"
+    assert not list((tmp_path / "sweep").glob("*/solve.json"))  # none wrote a plan
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_ctrl_c_of_a_sweep_stops_it_and_writes_its_summary(tmp_path: Path) -> None:
+    proc = _slow_sweep(tmp_path)
+    proc.send_signal(signal.SIGINT)
+    t0 = time.monotonic()
+    out, err = proc.communicate(timeout=30)
+    assert time.monotonic() - t0 < 8
+    assert proc.returncode == 130 and err.strip().splitlines()[-1] == "interrupted", err
+    assert "Traceback" not in out + err
+    assert _gone(proc.pid, within=3), "workers outlived the sweep"
+    rows = {r["scenario"]: r for r in summary(tmp_path / "sweep")}
+    assert sorted(rows) == ["a", "b"]
+    for name, row in rows.items():  # what finished, from its folder; the rest marked
+        finished = (tmp_path / "sweep" / name / "solve.json").is_file()
+        assert row["status"] == ("optimal" if finished else "interrupted")
 
 
 # -- pieces ---------------------------------------------------------------------------------------

@@ -77,7 +77,10 @@ def test_limits_reach_the_backend_and_solve_json(recording: list[Options], tmp_p
     assert result.exit_code == 0, result.output
     assert len(recording) == 1
     seen = recording[0]
-    assert (seen.time_limit, seen.gap, seen.threads) == (30.0, 0.05, 1)
+    assert (seen.gap, seen.threads) == (0.05, 1)
+    # --time-limit is the whole command's budget: the solver gets what loading and building
+    # left of it (docs/reliability.md), less than the 30 s asked, far more than nothing
+    assert seen.time_limit is not None and 20.0 < seen.time_limit < 30.0
     options = record(out)["options"]
     assert (options["time_limit"], options["gap"], options["threads"]) == (30.0, 0.05, 1)
     assert record(out)["objective"] == pytest.approx(110.0, rel=1e-9)

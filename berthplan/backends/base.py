@@ -48,6 +48,11 @@ class Capabilities:
     iis: bool = False
 
 
+MAX_THREADS = 256
+"""Most solver threads accepted: more cannot help on any machine berthplan targets, and a
+solver asked for 100,000 threads spends minutes creating them."""
+
+
 @dataclass(frozen=True)
 class Options:
     """Solver options common to all backends; ``extra`` passes backend-specific ones through."""

@@ -37,11 +37,42 @@ def _instance(ctx: Context, given: Any) -> list[Violation]:
     return out  # a wrong name or hash is the instance rule's
 
 
+def _numbers(solve: dict[str, Any]) -> list[Violation]:
+    """The solver's numbers, when given, are finite (strict JSON has no NaN or infinity)."""
+    out = []
+    for key in ("solver_objective", "best_bound", "gap"):
+        value = solve.get(key)
+        if value is not None and json_number(value) is None:
+            out.append(Violation(RULE, f"solve.json:{key}", None, "a finite number or null",
+                                 show(str(value))))  # fmt: skip
+    return out
+
+
+def _optimal(solve: dict[str, Any]) -> list[Violation]:
+    """``optimal`` is proven within the gap asked: the bound and cost cannot be further apart.
+
+    The slack is the solvers' absolute optimality tolerance (HiGHS's 1e-6), relative to a
+    cost of at least 1, the backends' gap convention.
+    """
+    options = solve.get("options")
+    asked = json_number(options.get("gap")) if isinstance(options, dict) else None
+    objective = json_number(solve.get("solver_objective"))
+    bound = json_number(solve.get("best_bound"))
+    if solve.get("status") != "optimal" or None in (asked, objective, bound):
+        return []
+    assert asked is not None and objective is not None and bound is not None
+    implied = abs(objective - bound) / max(1.0, abs(objective))
+    if implied <= asked + 1e-6 + 1e-9 * implied:
+        return []
+    need = f"a gap within {show(asked)} for optimal (bound {show(bound)})"
+    return [Violation(RULE, "solve.json:status", None, need, f"optimal at gap {show(implied)}")]
+
+
 def _bound(solve: dict[str, Any]) -> list[Violation]:
     objective = json_number(solve.get("solver_objective"))
     bound = json_number(solve.get("best_bound"))
     gap = solve.get("gap")
-    out = []
+    out = _numbers(solve) + _optimal(solve)
     if bound is not None and objective is not None:
         slack = BOUND_TOL * max(1.0, abs(objective))
         if bound > objective + slack:
@@ -53,7 +84,7 @@ def _bound(solve: dict[str, Any]) -> list[Violation]:
             out.append(Violation(RULE, "solve.json:gap", None, implied, show(str(gap))))
     elif gap is not None:
         found = json_number(gap)
-        if found is None or found < 0:
+        if found is not None and found < 0:  # not a number at all: _numbers says so
             out.append(Violation(RULE, "solve.json:gap", None, ">= 0", show(str(gap))))
     return out
 

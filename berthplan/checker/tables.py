@@ -201,12 +201,37 @@ def read_json(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise PlanFolderError(f"{path}: no such file")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(
+            path.read_text(encoding="utf-8"), object_pairs_hook=_unique, parse_int=_json_int
+        )
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise PlanFolderError(f"{path}: cannot read JSON ({e})") from None
+    except _DuplicateKey as e:
+        raise PlanFolderError(f"{path}: duplicate key '{e}' (hand-edited?)") from None
+    except RecursionError:
+        raise PlanFolderError(f"{path}: nested too deep to be a plan's record") from None
     if not isinstance(data, dict):
         raise PlanFolderError(f"{path}: expected a JSON object")
     return data
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are all different (a second one would hide the first)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+def _json_int(text: str) -> int | str:
+    """An integer, or the text of one too long to be any recorded number (never converted)."""
+    return text if len(text) > 30 else int(text)
 
 
 def to_int(text: str) -> int | None:

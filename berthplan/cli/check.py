@@ -88,8 +88,8 @@ def _recorded(folder: Path, base: Instance) -> Instance:
             if "=" in o and not o.startswith(("scenario=", "set "))
         )
         scenario = Scenario.model_validate({k: json.loads(v) for k, v in fields.items()})
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return base
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return base  # the checker reports an unreadable solve.json itself
     sets = [parse_set(o.removeprefix("set ")) for o in overrides if o.startswith("set ")]
     if overrides:
         click.echo(f"note: checking with the overrides solve.json records: {', '.join(overrides)}")

@@ -91,6 +91,41 @@ class _AliasError(Exception):
         self.line = line
 
 
+MAX_DEPTH = 32
+"""Deepest nesting of mappings and lists read (an instance needs 5): deeper documents are
+refused with the line where they pass it, before any recursive step can overflow."""
+MAX_DIGITS = 30
+"""Longest integer read as a number: a longer one stays text and is refused by validation
+(Python refuses to convert integers of thousands of digits, and no field needs them)."""
+
+
+class _TooDeep(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
+def _deep_line(text: str) -> int:
+    """The first line where brackets or indentation pass :data:`MAX_DEPTH` (else 1)."""
+    depth, indents = 0, [0]
+    for n, line in enumerate(text.splitlines(), 1):
+        body = line.lstrip(" -")
+        if body and depth == 0 and not body.startswith("#"):
+            indent = len(line) - len(body)
+            while len(indents) > 1 and indent < indents[-1]:
+                indents.pop()
+            if indent > indents[-1]:
+                indents.append(indent)
+        depth += sum(body.count(c) for c in "[{") - sum(body.count(c) for c in "]}")
+        if depth + len(indents) > MAX_DEPTH:
+            return n
+    return 1
+
+
+def _too_deep(source: str, line: int) -> InstanceError:
+    message = f"nested more than {MAX_DEPTH} levels deep (an instance needs 5)"
+    return InstanceError(source, [Issue(line, "", message)])
+
+
 def _walk(
     node: yaml.Node,
     path: Path,
@@ -101,6 +136,8 @@ def _walk(
     # A node met twice is an alias: rejected, which also stops recursive and exploding aliases.
     if id(node) in seen:
         raise _AliasError(node.start_mark.line + 1)
+    if len(path) > MAX_DEPTH:
+        raise _TooDeep(node.start_mark.line + 1)
     seen.add(id(node))
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
@@ -137,6 +174,21 @@ Loader.add_implicit_resolver(
 )
 
 
+def _int_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    """YAML integers, except that one of more than :data:`MAX_DIGITS` digits stays text."""
+    text = str(node.value)
+    if sum(c.isdigit() for c in text) > MAX_DIGITS:
+        return text
+    return loader.construct_yaml_int(node)
+
+
+def _json_int(text: str) -> int | str:
+    return text if len(text.lstrip("-")) > MAX_DIGITS else int(text)
+
+
+Loader.add_constructor(_INT, _int_or_text)
+
+
 def _compose(text: str) -> yaml.Node | None:
     loader = Loader(text)
     try:
@@ -165,12 +217,24 @@ def parse_text(
     """Parse YAML (or strict JSON) text into a :class:`Document`; syntax errors are located.
 
     ``kind`` names the file in messages (scenario files are parsed the same way: aliases and
-    duplicate keys refused, numbers with a leading zero kept as text).
+    duplicate keys refused, numbers with a leading zero kept as text). Nesting deeper than
+    :data:`MAX_DEPTH` is refused with its line.
     """
+    try:
+        return _parse_text(text, source, as_json=as_json, kind=kind)
+    except _TooDeep as e:
+        raise _too_deep(source, e.line) from None
+    except RecursionError:  # the parsers recurse per level: far too deep to even compose
+        raise _too_deep(source, _deep_line(text)) from None
+
+
+def _parse_text(
+    text: str, source: str, *, as_json: bool = False, kind: str = "instance file"
+) -> Document:
     node: yaml.Node | None = None
     if as_json:
         try:
-            data = json.loads(text)
+            data = json.loads(text, parse_int=_json_int)
         except json.JSONDecodeError as e:
             raise InstanceError(
                 source, [Issue(e.lineno, "", f"JSON syntax error: {e.msg}")]
@@ -292,6 +356,9 @@ def _number_hint(given: Any) -> str:
     if not isinstance(given, str):
         return ""
     text = given.strip()
+    digits = sum(c.isdigit() for c in text)
+    if digits > MAX_DIGITS and re.fullmatch(r"[-+]?[0-9_]+", text):
+        return f" (an integer of {digits:,} digits: far beyond any value this field takes)"
     if re.fullmatch(r"[-+]?0[0-9_]+", text):
         return f" ('{text}' has a leading zero: write it without, or quote it if text is meant)"
     if re.fullmatch(r"[-+]?[0-9]+(\.[0-9]*)?[eE][-+]?[0-9]+", text):

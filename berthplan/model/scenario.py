@@ -43,7 +43,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from berthplan.errors import InstanceError, UsageError
 from berthplan.model.commitment import Commitment, freeze
 from berthplan.model.instance import Instance
-from berthplan.model.io import Document, instance_from_document, parse_text, read_text
+from berthplan.model.io import (
+    Document,
+    Loader,
+    instance_from_document,
+    parse_text,
+    read_text,
+)
 
 Years = tuple[int, int]
 
@@ -210,8 +216,8 @@ def parse_set(text: str) -> tuple[str, Any]:
     path, sep, raw = text.partition("=")
     if not sep or not path.strip():
         raise UsageError(f"--set {text}: expected PATH=VALUE")
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
+    try:  # berthplan's loader: an integer of thousands of digits stays text, as in files
+        value = yaml.load(raw, Loader=Loader) if raw.strip() else ""
     except yaml.YAMLError:
         value = raw
     return path.strip(), value

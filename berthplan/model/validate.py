@@ -176,27 +176,42 @@ def requires_cycles(r: Records) -> Found:
     state: dict[str, int] = {}  # 1 on the stack, 2 done
     reported: set[frozenset[str]] = set()
 
-    def visit(node: str, stack: list[str]) -> Iterator[list[str]]:
-        state[node] = 1
-        stack.append(node)
-        for nxt in graph.get(node, []):
-            if state.get(nxt) == 1:
-                yield [*stack[stack.index(nxt) :], nxt]
-            elif nxt in graph and nxt not in state:
-                yield from visit(nxt, stack)
-        stack.pop()
-        state[node] = 2
+    def visit(start: str) -> Iterator[list[str]]:
+        # Depth-first with an explicit stack: a chain of thousands of requires must not
+        # overflow Python's recursion limit.
+        state[start] = 1
+        stack, todo = [start], [iter(graph.get(start, []))]
+        while todo:
+            for nxt in todo[-1]:
+                if state.get(nxt) == 1:
+                    yield [*stack[stack.index(nxt) :], nxt]
+                elif nxt in graph and nxt not in state:
+                    state[nxt] = 1
+                    stack.append(nxt)
+                    todo.append(iter(graph.get(nxt, [])))
+                    break
+            else:
+                todo.pop()
+                state[stack.pop()] = 2
 
     for start in graph:
         if start not in state:
-            for cycle in visit(start, []):
+            for cycle in visit(start):
                 key = frozenset(cycle)
                 if key not in reported:
                     reported.add(key)
                     yield (
                         ("projects", index[cycle[0]], "requires"),
-                        "cycle in requires: " + " -> ".join(cycle),
+                        "cycle in requires: " + _chain(cycle),
                     )
+
+
+def _chain(cycle: list[str]) -> str:
+    """A cycle as ``a -> b -> a``; a long one shortened to its ends (one line stays readable)."""
+    if len(cycle) <= 12:
+        return " -> ".join(cycle)
+    hidden = len(cycle) - 10
+    return " -> ".join([*cycle[:5], f"... ({hidden} more)", *cycle[-5:]])
 
 
 def _default_window(p: rec.Project) -> bool:

@@ -11,7 +11,9 @@ import numpy as np
 
 from berthplan import backends
 from berthplan.backends import Backend, Options, Result, Status
+from berthplan.backends.base import MAX_THREADS
 from berthplan.backends.guard import Guarded
+from berthplan.errors import UsageError
 from berthplan.model.instance import Instance
 from berthplan.model.io import validate_instance
 from berthplan.model.records import CARGO_CLASSES
@@ -132,6 +134,8 @@ def solve(
         )
     else:
         opts = profile.options(**overrides)
+    if opts.threads is not None and not 1 <= opts.threads <= MAX_THREADS:
+        raise UsageError(f"threads: {opts.threads} is out of range (1 to {MAX_THREADS})")
     inner = backends.get(profile.backend)
     solver = profile.backend
     t0 = time.perf_counter()

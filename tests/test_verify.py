@@ -102,3 +102,77 @@ def test_verify_rejects_a_plan_that_breaks_a_hard_constraint() -> None:
     bad = Plan(inst, Decisions(skipped, dict(good.decisions.opens)), copy.copy(good.info))
     with pytest.raises(SolveError, match="fails the independent check"):
         verify(bad, "highs")
+
+
+# -- tampered solve.json: every case caught (exit 1 with the field, or exit 2 unreadable) ----------
+
+
+@pytest.fixture(scope="module")
+def plan_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("verify") / "plan"
+    berthplan.solve(berthplan.load(EXAMPLE)).write(out)
+    return out
+
+
+def _tampered(plan_folder: Path, tmp_path: Path, edit: Any) -> tuple[int, str]:
+    import json
+    import shutil
+
+    folder = tmp_path / "plan"
+    shutil.copytree(plan_folder, folder)
+    path = folder / "solve.json"
+    text = path.read_text(encoding="utf-8")
+    edited = edit(text)
+    if isinstance(edited, dict):
+        edited = json.dumps(edited)
+    path.write_text(edited, encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(EXAMPLE), str(folder)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output
+    return result.exit_code, result.output
+
+
+def _set(key: str, value: Any) -> Any:
+    import json
+
+    def edit(text: str) -> dict[str, Any]:
+        data = json.loads(text)
+        data[key] = value
+        return dict(data)
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("edit", "code", "says"),
+    [
+        (_set("best_bound", float("inf")), 1, "solve.json:best_bound: expected a finite number"),
+        (_set("best_bound", float("-inf")), 1, "solve.json:best_bound: expected a finite number"),
+        (_set("gap", float("nan")), 1, "solve.json:gap: expected a finite number"),
+        (_set("solver_objective", "12"), 1, "solve.json:solver_objective: expected a finite"),
+        (_set("objective", int("9" * 40)), 1, "solve.json:objective"),
+        (lambda t: t.replace('"status"', '"status": "optimal", "status"', 1), 2, "duplicate key"),
+        (lambda t: t[:-2] + ', "x": ' + "[" * 5000 + "]" * 5000 + "}", 2, "nested too deep"),
+        (lambda t: t.replace('"wall_time_s": ', '"wall_time_s": ' + "9" * 5000 + ', "w": '),
+         0, "plan ok"),  # a record nothing can recompute: read, never converted
+        (lambda t: t.replace("{", '{"a\x01b": 1, ', 1), 2, "cannot read JSON"),
+    ],
+)  # fmt: skip
+def test_a_tampered_record_is_caught(
+    plan_folder: Path, tmp_path: Path, edit: Any, code: int, says: str
+) -> None:
+    found, output = _tampered(plan_folder, tmp_path, edit)
+    assert found == code and says in output, output
+
+
+def test_optimal_beyond_its_asked_gap_is_a_violation(plan_folder: Path, tmp_path: Path) -> None:
+    import json
+
+    def edit(text: str) -> dict[str, Any]:
+        data = dict(json.loads(text))
+        data["best_bound"] = data["solver_objective"] * 0.9
+        data["gap"] = 0.1
+        return data
+
+    code, output = _tampered(plan_folder, tmp_path, edit)
+    assert code == 1 and "solve.json:status: expected a gap within 0 for optimal" in output

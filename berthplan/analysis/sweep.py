@@ -341,14 +341,18 @@ def run_sweep(
     except KeyboardInterrupt:  # the summary says what finished; a re-run completes the rest
         stopped = Outcome("", "interrupted", "not solved: the sweep was interrupted")
         ended = {*report.solved, *report.failed, *report.skipped}
-        failures |= {t.name: replace(stopped, name=t.name).row() for t in tasks if t.name not in ended}
+        failures |= {
+            t.name: replace(stopped, name=t.name).row() for t in tasks if t.name not in ended
+        }
         _summarize(report, tasks, failures, base.target_years())
         raise
     _summarize(report, tasks, failures, base.target_years())
     return report
 
 
-def _summarize(report: SweepReport, tasks: list[Task], failures: dict[str, Row], years: list[int]) -> None:
+def _summarize(
+    report: SweepReport, tasks: list[Task], failures: dict[str, Row], years: list[int]
+) -> None:
     """Write ``summary.csv``: a failure's row, else the row read back from its plan folder."""
     header = columns(years)
     rows = [failures.get(t.name) or row_from_folder(t.name, Path(t.folder), years) for t in tasks]

@@ -34,6 +34,7 @@ from helpers import lp_feasible
 import berthplan
 from berthplan.checker import check_plan
 from berthplan.model.instance import Instance
+from berthplan.optimization.formulation import build
 from berthplan.results.outcome import Decisions
 from berthplan.results.plan import Plan
 
@@ -78,11 +79,12 @@ CASES: dict[str, Case] = {
     ),
     "depth-exact": Case(
         225.0,
-        {"dredge-14": 2031, "dredge-15": None},
+        {"dredge-14": 2031, "dredge-15": None, "ct-a": None},
         {"deep": 2032},
         over=(
             Over({"dredge-14": 2032}, rule="depth"),  # in service 2033, after the opening
             Over({"dredge-14": None}, rule="depth"),  # 12 m at A
+            Over({"dredge-14": None, "ct-a": 2031}, rule="depth"),  # ct-a deepens nothing
         ),
     ),
     "volumes-exact": Case(
@@ -100,11 +102,23 @@ CASES: dict[str, Case] = {
         ),
     ),
     "requires-exact": Case(
-        3400.0,
-        {"channel": 2030, "terminal": 2032},
+        3410.0,
+        {"channel": 2030, "permit": 2030, "terminal": 2032},
         over=(
             Over({"terminal": 2031}, rule="requires"),  # channel completed 2031, not by 2030
             Over({"channel": 2031}, rule="requires"),  # completed 2032, not by 2031
+            Over({"permit": None}, rule="requires"),  # the second prerequisite
+        ),
+    ),
+    "scopes-exact": Case(
+        100 + 64 + 20.8,
+        {"gc": 2030, "gc-small": None, "b-berth": 2031},
+        {"r-a": None, "r-b": 2031},
+        over=(
+            Over({"gc": None, "gc-small": 2030}, rule="targets"),  # P1 cargo 2,100,000
+            Over({"b-berth": None}, rule="targets"),  # P1's berths do not count for P2
+            Over(opens={"r-a": 2031, "r-b": None}, rule="targets"),  # r-a calls at P1 only
+            Over({"gc-small": 2030}, rule="groups"),  # both layouts of quay
         ),
     ),
     "windows-exact": Case(
@@ -202,11 +216,28 @@ def _containers(plan: Plan) -> None:
 
 @checks("requires-exact")
 def _requires(plan: Plan) -> None:
+    assert by_year(plan, "capex") == approx({2030: 60, 2031: 50, 2032: 300, 2033: 0})
     channel = one(plan.tables["projects"], project_id="channel")
     assert channel["completion_year"] == 2031
     assert one(plan.tables["projects"], project_id="terminal")["in_service_year"] == 2033
     unserved = {2030: 1e6, 2031: 1e6, 2032: 1e6, 2033: 0}
     assert by_year(plan, "unserved_tons") == approx(unserved)
+
+
+@checks("scopes-exact")
+def _scopes(plan: Plan) -> None:
+    targets = plan.tables["targets"].set_index("metric")
+    assert float(targets.loc["cargo_tons", "achieved"]) == approx(2.2e6)
+    assert float(targets.loc["berths_10k", "achieved"]) == 1
+    assert float(targets.loc["new_routes", "achieved"]) == 1
+    assert bool(targets["binding"].all())
+    assert by_year(plan, "container_teu") == approx({2030: 1e5, 2031: 1e5})
+    assert by_year(plan, "unserved_teu") == approx({2030: 0, 2031: 5e4})
+    assert by_year(plan, "berths_10k") == {2030: 4, 2031: 5}  # province: 3 + gc, + b-berth
+    # b-berth, in service only from 2032, adds no tonnes in the horizon
+    assert by_year(plan, "cargo_tons") == approx({2030: 1.7e6, 2031: 2.2e6})
+    row = one(plan.tables["capacity"], year=2031, area="A1", cargo="general")
+    assert (float(row["capacity"]), float(row["throughput"])) == approx((1e6, 1e6))
 
 
 @checks("windows-exact")
@@ -237,6 +268,64 @@ def _pool(plan: Plan) -> None:
 
 
 # -- the tests ------------------------------------------------------------------------------
+
+
+# Every family of rows and block of columns, with the label prefix of its rows (docs/formulation.md):
+# the names are what an infeasibility diagnosis and an exported model show.
+FAMILIES = {
+    "commit": "commit[",
+    "open_once": "open_once[",
+    "in_service": "in_service[",
+    "capacity": "capacity[",
+    "demand": "demand[",
+    "served_offered": "served_offered[",
+    "served_capacity": "served_capacity[",
+    "pool_level": "pool_level[",
+    "pool_berths": "pool_berths[",
+    "pool_split": "pool_split[",
+    "pool_capacity": "pool_capacity[",
+    "pool_wait": "pool_wait[",
+    "depth": "depth[",
+    "requires": "requires[",
+    "group": "group[",
+    "budget": "budget[",
+    "target": "target[",
+}
+BLOCKS = ["x", "z", "served", "handled", "shortfall", "service", "level", "flow", "wait"]
+
+
+def test_every_family_and_block_is_built_and_named() -> None:
+    families: dict[str, set[str]] = {}
+    blocks: set[str] = set()
+    for name in CASES:
+        model = build(instance(name)).model
+        assert model.name == instance(name).name
+        for family in model.families.values():
+            if family.size:
+                families.setdefault(family.name, set()).update(family.labels)
+        for block in model.blocks.values():
+            assert all(label.startswith(f"{block.name}[") for label in block.labels), block.name
+            blocks.add(block.name)
+    assert sorted(families) == sorted(FAMILIES)
+    assert sorted(blocks) == sorted(BLOCKS)
+    for family, labels in families.items():
+        assert all(label.startswith(FAMILIES[family]) for label in labels), family
+    # one row of each boundary, by its label
+    expected = {
+        "budget": "budget[2031]",
+        "depth": "depth[deep,A,2032]",
+        "requires": "requires[terminal,permit,2032]",
+        "group": "group[quay]",
+        "target": "target[berths_10k,P2,2031]",
+        "demand": "demand[P1,general,2031]",
+        "capacity": "capacity[A,general,2031]",
+        "served_offered": "served_offered[B1,2031]",
+        "served_capacity": "served_capacity[A,2031]",
+        "in_service": "in_service[p,2033]",
+        "pool_capacity": "pool_capacity[A/dry_bulk,2,2025]",
+    }
+    for family, label in expected.items():
+        assert label in families[family], (family, sorted(families[family])[:5])
 
 
 def test_every_boundary_file_has_a_case_and_a_table_check() -> None:

@@ -3,12 +3,18 @@ weighted percentiles, resume, and the Dask executor."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from helpers import DATA, invoke
+from test_sweep import _gone, _session
 
 from berthplan.analysis.evaluate import percentiles, plan_commitment, weighted_quantile
 from berthplan.model.io import load
@@ -112,3 +118,32 @@ def test_dask_executor_gives_the_same_rows(tmp_path: Path) -> None:
     )  # fmt: skip
     assert dask.exit_code == 0, dask.output
     assert pd.read_csv(tmp_path / "dask" / "evaluation.csv").equals(local)
+
+
+LIAONING = Path(__file__).parents[1] / "instances" / "liaoning-2023.yaml"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_die_with_a_killed_evaluation(tmp_path: Path) -> None:
+    plan = tmp_path / "plan"
+    assert invoke("solve", str(LIAONING), "--out", str(plan), "--quiet").exit_code == 0
+    unc = tmp_path / "u.yaml"
+    args = ("uncertainty", "sample", str(LIAONING), "--scenarios", "40", "--out", str(unc))
+    assert invoke(*args, "--target-penalty", "cargo_tons=0.0001").exit_code == 0
+    out = tmp_path / "ev"
+    command = [sys.executable, "-m", "berthplan", "evaluate", str(LIAONING), str(plan)]
+    command += ["--uncertainty", str(unc), "--out", str(out), "--commit-years", "2"]
+    command += ["--workers", "2", "--chunk-size", "10", "--no-progress"]
+    proc = subprocess.Popen(command, start_new_session=True, text=True, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while len(_session(proc.pid)) < 3 and time.monotonic() < deadline:  # parent, server, worker
+        time.sleep(0.05)
+    time.sleep(1.0)  # the workers are solving recourses
+    assert len(_session(proc.pid)) >= 3
+    os.kill(proc.pid, signal.SIGKILL)  # the evaluation only: its workers are on their own
+    proc.communicate()
+    assert _gone(proc.pid, within=3), "workers outlived the evaluation"
+    parts = sorted((out / "parts").glob("part-*.csv"))
+    time.sleep(1.0)
+    assert sorted((out / "parts").glob("part-*.csv")) == parts  # nobody writes on
+    assert not (out / "evaluation.csv").exists()

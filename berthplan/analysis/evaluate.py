@@ -225,19 +225,26 @@ def run(todo: list[Chunk], executor: str, workers: int, scheduler: str | None) -
 
 
 def _local(fn: Callable[[Chunk], int], todo: list[Chunk], workers: int) -> Iterator[int]:
+    """Chunks on local processes that die with this one (:mod:`berthplan.analysis.workers`)."""
     import multiprocessing
+    import os
     from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from berthplan.analysis.workers import init, kill
 
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [pool.submit(fn, c) for c in todo]
-        try:
-            for future in as_completed(futures):
-                yield future.result()
-        finally:
-            for f in futures:
-                f.cancel()
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=init, initargs=(os.getpid(),)
+    )
+    try:
+        for future in as_completed([pool.submit(fn, c) for c in todo]):
+            yield future.result()
+    except BaseException:  # Ctrl-C, a failed chunk, or the consumer gave up: stop every worker
+        kill(pool)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _dask(dd: Any, todo: list[Chunk], workers: int, scheduler: str | None) -> Iterator[int]:

@@ -85,7 +85,7 @@ def format_summary(plan: Plan, elapsed: float) -> str:
 @click.option(
     "--gap", type=FiniteFloat(min=0), help="Relative MIP gap (default 0: proven optimum)."
 )
-@click.option("--threads", type=click.IntRange(min=1, max=256), help="Solver threads.")
+@click.option("--threads", type=click.IntRange(min=1), help="Solver threads (at most 256).")
 @click.option("--scenario", type=click.Path(dir_okay=False), help="Scenario file (YAML) to apply.")
 @click.option(
     "--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override one value (repeatable)."

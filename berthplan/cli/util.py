@@ -80,8 +80,13 @@ def process_started() -> float:
     """The :func:`time.monotonic` instant this process started (Linux), else now.
 
     ``--time-limit`` is the user's budget for the whole command, so Python's start-up and
-    imports count too.
+    imports count too, when this process is the command (the ``berthplan`` script or
+    ``python -m berthplan``); called from another program (tests, a notebook), the command's
+    budget starts now.
     """
+    entry = Path(sys.argv[0]) if sys.argv and sys.argv[0] else Path()
+    if entry.name != "berthplan" and entry.parts[-2:] != ("berthplan", "__main__.py"):
+        return time.monotonic()
     try:
         fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
         ticks = os.sysconf("SC_CLK_TCK")

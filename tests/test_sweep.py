@@ -24,6 +24,7 @@ from click.testing import CliRunner, Result
 from berthplan.analysis import sweep
 from berthplan.analysis.sweep import Options, Outcome, SweepReport, Task, run_sweep
 from berthplan.cli import studies
+from berthplan.errors import UsageError
 from berthplan.model.io import load
 from berthplan.results import atomic
 
@@ -457,3 +458,14 @@ def test_cli_dask_missing_is_a_usage_error(
     assert "pip install 'berthplan[dask]'" in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("name", ["..yaml", ".hidden.yaml", "..json"])
+def test_a_scenario_file_that_cannot_name_a_folder_is_refused(tmp_path: Path, name: str) -> None:
+    scenarios = tmp_path / "s"
+    scenarios.mkdir()
+    (scenarios / name).write_text("discount_rate: 0.05\n", encoding="utf-8")
+    out = tmp_path / "sweep"
+    with pytest.raises(UsageError, match="cannot name a plan folder"):
+        run_sweep(str(EXAMPLE), str(scenarios), out, Options(workers=1))
+    assert not out.exists()  # nothing written, not even the folder

@@ -201,6 +201,12 @@ def scenario_files(spec: str) -> list[Path]:
         found = [Path(p) for p in glob.glob(spec) if Path(p).is_file()]
     if not found:
         raise UsageError(f"--scenarios {spec}: no scenario files")
+    odd = sorted(p.name for p in found if p.stem in ("", ".", "..") or p.stem.startswith("."))
+    if odd:  # '..yaml' would write its plan into the sweep folder itself
+        raise UsageError(
+            f"--scenarios {spec}: {', '.join(odd)} cannot name a plan folder "
+            "(a scenario's name is its file name without extension, not starting with '.')"
+        )
     stems = [p.stem for p in found]
     twice = sorted({s for s in stems if stems.count(s) > 1})
     if twice:
@@ -332,8 +338,8 @@ def run_sweep(
     elif out.exists() and not out.is_dir():
         raise UsageError(f"{out}: exists and is not a sweep folder; refusing to write into it")
     base = load(instance_file)
+    tasks = _tasks(instance_file, scenarios, out, opts)  # a bad --scenarios creates nothing
     out.mkdir(parents=True, exist_ok=True)
-    tasks = _tasks(instance_file, scenarios, out, opts)
     report = SweepReport([], out / "summary.csv")
     failures: dict[str, Row] = {}
     try:

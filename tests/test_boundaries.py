@@ -34,6 +34,7 @@ from helpers import lp_feasible
 import berthplan
 from berthplan.checker import check_plan
 from berthplan.model.instance import Instance
+from berthplan.model.scenario import overridden
 from berthplan.optimization.formulation import build
 from berthplan.results.outcome import Decisions
 from berthplan.results.plan import Plan
@@ -134,7 +135,7 @@ CASES: dict[str, Case] = {
     ),
     "pool-exact": Case(
         100 + 0.8 * 54,
-        {"a-2": 2024, "b-gen": None},
+        {"b-gen": None, "a-2": 2024},
         over=(Over({"a-2": None, "b-gen": 2024}, rule="targets"),),
     ),
 }
@@ -305,7 +306,17 @@ def test_every_family_and_block_is_built_and_named() -> None:
                 families.setdefault(family.name, set()).update(family.labels)
         for block in model.blocks.values():
             assert all(label.startswith(f"{block.name}[") for label in block.labels), block.name
+            assert len(set(block.labels)) == block.size, block.name
             blocks.add(block.name)
+        rows = {f.name: f.labels for f in model.families.values()}
+        for family in rows.values():
+            assert len(set(family)) == len(family)
+        if "pool_level" not in rows:  # no pool: served within capacity at every call, every year
+            offered = [lab.removeprefix("served_offered") for lab in rows.get("served_offered", [])]
+            capped = [
+                lab.removeprefix("served_capacity") for lab in rows.get("served_capacity", [])
+            ]
+            assert capped == offered
     assert sorted(families) == sorted(FAMILIES)
     assert sorted(blocks) == sorted(BLOCKS)
     for family, labels in families.items():
@@ -326,6 +337,25 @@ def test_every_family_and_block_is_built_and_named() -> None:
     }
     for family, label in expected.items():
         assert label in families[family], (family, sorted(families[family])[:5])
+    assert "target[cargo_tons,province,2031]" in families["target"]
+    # in service from the horizon start to one year after its end (budget-exact: 2030-2032)
+    years = {int(lab.split(",")[-1].rstrip("]")) for lab in families["in_service"] if "[p," in lab}
+    assert years == {2030, 2031, 2032, 2033}
+    service = build(instance("budget-exact")).model.blocks["service"].labels
+    assert [lab for lab in service if lab.startswith("service[p,")] == [
+        f"service[p,{y}]" for y in (2030, 2031, 2032, 2033)
+    ]
+
+
+def test_a_route_skipped_by_a_scenario_is_never_opened() -> None:
+    # containers-exact without r: r-small offers 199,000 TEU, 1,000 short of the hard target;
+    # the closest plan opens r-small and reports the shortfall (status infeasible).
+    inst, _ = overridden(instance("containers-exact"), None, ["routes[r].decision=skip"])
+    plan = berthplan.solve(inst)
+    assert plan.status == "infeasible"
+    assert plan.decisions.opens == {"r": None, "r-small": 2031}
+    short = one(plan.tables["targets"], year=2031, metric="container_teu")
+    assert float(short["shortfall"]) == approx(1000)
 
 
 def test_every_boundary_file_has_a_case_and_a_table_check() -> None:

@@ -69,7 +69,8 @@ def test_a_profile_that_is_not_utf8(tmp_path: Path) -> None:
 
 
 def _doc() -> dict[str, Any]:
-    return yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    doc: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    return doc
 
 
 def _validate(path: Path) -> list[str]:

@@ -143,7 +143,7 @@ def test_highs_stopped_by_ctrl_c_returns_its_best_plan_checked(
     created = highspy.Highs.__init__
 
     def init(self: highspy.Highs) -> None:
-        created(self)
+        created(self)  # type: ignore[no-untyped-call]
         fired: list[bool] = []
 
         def first_plan(event: object) -> None:

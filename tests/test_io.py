@@ -56,9 +56,12 @@ def test_json_syntax_error_line() -> None:
 
 
 def test_duplicate_key_points_at_second() -> None:
+    # every error at once: the duplicate key (at its second use) beside the missing fields
     text = "name: x\nname: y\n"
-    err = _error(text)
-    assert err.render() == "f.yaml:2: name: duplicate key"
+    lines = _error(text).render().splitlines()
+    assert "f.yaml:2: name: duplicate key" in lines
+    assert "f.yaml:1: horizon: missing required field" in lines
+    assert len(lines) == 5
 
 
 def test_top_level_scalar() -> None:

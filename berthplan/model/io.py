@@ -58,6 +58,7 @@ class Document:
         self.source = source
         self.data = data
         self.lines = lines
+        self.pending: list[Issue] = []  # found while parsing, reported with validation's
 
     def line(self, path: Path) -> int:
         """Line of the value at ``path``, or of its nearest ancestor present in the file."""
@@ -212,20 +213,30 @@ def _syntax_error(source: str, e: yaml.MarkedYAMLError) -> InstanceError:
 
 
 def parse_text(
-    text: str, source: str, *, as_json: bool = False, kind: str = "instance file"
+    text: str,
+    source: str,
+    *,
+    as_json: bool = False,
+    kind: str = "instance file",
+    collect: bool = False,
 ) -> Document:
     """Parse YAML (or strict JSON) text into a :class:`Document`; syntax errors are located.
 
     ``kind`` names the file in messages (scenario files are parsed the same way: aliases and
     duplicate keys refused, numbers with a leading zero kept as text). Nesting deeper than
-    :data:`MAX_DEPTH` is refused with its line.
+    :data:`MAX_DEPTH` is refused with its line. Duplicate keys are an error here, unless
+    ``collect``: then they wait in ``Document.pending`` to be reported with validation's
+    errors (all errors at once).
     """
     try:
-        return _parse_text(text, source, as_json=as_json, kind=kind)
+        doc = _parse_text(text, source, as_json=as_json, kind=kind)
     except _TooDeep as e:
         raise _too_deep(source, e.line) from None
     except RecursionError:  # the parsers recurse per level: far too deep to even compose
         raise _too_deep(source, _deep_line(text)) from None
+    if doc.pending and not collect:
+        raise InstanceError(source, doc.pending)
+    return doc
 
 
 def _parse_text(
@@ -275,9 +286,7 @@ def _parse_text(
             source, [Issue(1, "", f"{_article(kind)} {kind} must be a mapping of fields")]
         )
     doc = Document(source, data, lines)
-    if dups:
-        issues = [Issue(ln, doc.location(p), "duplicate key") for p, ln in dups]
-        raise InstanceError(source, issues)
+    doc.pending = [Issue(ln, doc.location(p), "duplicate key") for p, ln in dups]
     return doc
 
 
@@ -310,7 +319,9 @@ def read_text(path: FsPath) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def read_document(path: str | FsPath, kind: str = "instance file") -> Document:
+def read_document(
+    path: str | FsPath, kind: str = "instance file", collect: bool = False
+) -> Document:
     """Read an instance file (``.json`` strictly as JSON, anything else as YAML).
 
     ``kind`` names the file in messages (other documents are read the same way).
@@ -331,7 +342,7 @@ def read_document(path: str | FsPath, kind: str = "instance file") -> Document:
         raise InstanceError(source, [Issue(0, "", f"cannot read: {e.strerror or e}")]) from None
     except ValueError as e:
         raise InstanceError(source, [Issue(0, "", str(e))]) from None
-    return parse_text(text, source, as_json=p.suffix.lower() == ".json", kind=kind)
+    return parse_text(text, source, as_json=p.suffix.lower() == ".json", kind=kind, collect=collect)
 
 
 def _message(err: Any, loc: Path) -> str:
@@ -377,7 +388,7 @@ def field_issues(doc: Document, error: ValidationError) -> list[Issue]:
 
 def instance_from_document(doc: Document) -> Instance:
     """Validate a parsed document: field errors and cross-record errors, all at once."""
-    issues: list[Issue] = []
+    issues: list[Issue] = list(doc.pending)  # duplicate keys, with every other error
     instance: Instance | None = None
     try:
         instance = Instance.model_validate(doc.data)
@@ -405,12 +416,12 @@ def load(path: str | FsPath) -> Instance:
     """
     from berthplan.model.examples import resolve
 
-    return instance_from_document(read_document(resolve(path)))
+    return instance_from_document(read_document(resolve(path), collect=True))
 
 
 def loads(text: str, source: str = "<string>", *, as_json: bool = False) -> Instance:
     """Validate an instance given as YAML or JSON text."""
-    return instance_from_document(parse_text(text, source, as_json=as_json))
+    return instance_from_document(parse_text(text, source, as_json=as_json, collect=True))
 
 
 def validate_instance(instance: Instance, source: str = "<instance>") -> Instance:

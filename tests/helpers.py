@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 from click.testing import CliRunner, Result
 
 from berthplan.backends import Options, Status, get
@@ -69,9 +68,10 @@ def invoke(*args: str) -> Result:
 class FixedSchedules:
     """The MILP of an instance, built once, solved as an LP with its binaries fixed.
 
-    ``feasible(decisions)`` fixes the start and opening binaries to the schedule, drops every
-    integrality and lets HiGHS solve the LP. A start or opening year that has no column
-    (outside its window) is infeasible by construction.
+    ``feasible(decisions)`` fixes the start and opening binaries to the schedule and lets HiGHS
+    solve what is left: an LP, or a small MILP where queue pools keep their berth-count levels
+    integer. A start or opening year that has no column (outside its window) is infeasible by
+    construction.
     """
 
     def __init__(self, inst: Instance) -> None:
@@ -82,7 +82,9 @@ class FixedSchedules:
         zr, zt = s.z_cols
         self.x_keys = [(s.projects[j].id, int(y)) for j, y in zip(xj, xs, strict=True)]
         self.z_keys = [(s.candidates[r].id, int(y)) for r, y in zip(zr, zt, strict=True)]
-        self.relaxed = np.zeros_like(self.arrays.integer)
+        self.relaxed = self.arrays.integer.copy()  # the fixed binaries need no integrality
+        self.relaxed[self.built.x.cols] = False
+        self.relaxed[self.built.z.cols] = False
 
     def feasible(self, decisions: Decisions) -> bool:
         lb, ub = self.arrays.lb.copy(), self.arrays.ub.copy()
@@ -103,6 +105,6 @@ class FixedSchedules:
         return result.status == Status.OPTIMAL
 
 
-def lp_feasible(inst: Instance, decisions: Decisions) -> bool:
-    """Whether the MILP of ``inst`` with its binaries fixed to ``decisions`` is feasible."""
+def feasible_fixed(inst: Instance, decisions: Decisions) -> bool:
+    """Whether the model of ``inst`` with its binaries fixed to ``decisions`` is feasible."""
     return FixedSchedules(inst).feasible(decisions)

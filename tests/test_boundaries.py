@@ -15,9 +15,9 @@ For each instance and both exact backends:
   objective all equal the hand values;
 - a few table values show the boundary reached;
 - the independent checker accepts the plan folder;
-- every schedule one step over the boundary is infeasible for the formulation (the MILP with
-  its binaries fixed to the schedule, solved as an LP) and rejected by the checker, by the rule
-  named.
+- every schedule one step over the boundary is infeasible for the formulation (the model with
+  its binaries fixed to the schedule: an LP, or a small MILP where pool levels stay integer) and
+  rejected by the checker, by the rule named.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers import lp_feasible
+from helpers import feasible_fixed
 
 import berthplan
 from berthplan.checker import check_plan
@@ -132,6 +132,11 @@ CASES: dict[str, Case] = {
             Over(opens={"r-first": 2030}, rule="route_windows"),
             Over(opens={"r-last": 2032}, rule="route_windows"),
         ),
+    ),
+    "pool-levels-exact": Case(
+        200.0,
+        {"a-2": 2024, "a-3": 2024},
+        over=(Over({"a-3": None}, rule="targets"),),  # two berths: 1,000 t short
     ),
     "pool-exact": Case(
         100 + 0.8 * 54,
@@ -248,6 +253,15 @@ def _windows(plan: Plan) -> None:
     soft = one(plan.tables["targets"], year=2030, metric="container_teu")
     assert float(soft["shortfall"]) == approx(1e5)
     assert by_year(plan, "penalty_cost") == approx({2030: 1100, 2031: 1000, 2032: 0})
+
+
+@checks("pool-levels-exact")
+def _pool_levels(plan: Plan) -> None:
+    q = one(plan.tables["queues"], year=2025)
+    assert int(q["berths"]) == 3
+    assert float(q["throughput"]) == approx(float(q["capacity"]))  # no demand ceiling
+    assert float(q["capacity"]) > 21e6
+    assert int(one(plan.tables["queues"], year=2024)["berths"]) == 1
 
 
 @checks("pool-exact")
@@ -398,8 +412,8 @@ def test_one_step_over_the_boundary_is_refused(name: str, k: int, tmp_path: Path
     case, over = CASES[name], CASES[name].over[k]
     inst = instance(name)
     optimum = Decisions(dict(case.starts), dict(case.opens))
-    assert lp_feasible(inst, optimum)  # the optimum itself is on the feasible side
+    assert feasible_fixed(inst, optimum)  # the optimum itself is on the feasible side
     beyond = Decisions({**case.starts, **over.starts}, {**case.opens, **over.opens})
-    assert not lp_feasible(inst, beyond)
+    assert not feasible_fixed(inst, beyond)
     report = check_plan(inst, Plan(inst, beyond).write(tmp_path / "over"))
     assert over.rule in report.rules(), [str(v) for v in report.violations]

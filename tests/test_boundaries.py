@@ -139,7 +139,7 @@ CASES: dict[str, Case] = {
         over=(Over({"a-3": None}, rule="targets"),),  # two berths: 1,000 t short
     ),
     "pool-exact": Case(
-        100 + 0.8 * 54,
+        100 + 0.8 * 54 + 16.2,
         {"b-gen": None, "a-2": 2024},
         over=(Over({"a-2": None, "b-gen": 2024}, rule="targets"),),
     ),
@@ -274,9 +274,12 @@ def _pool(plan: Plan) -> None:
     assert float(q["wait_ratio"]) == approx(0.5625)  # exactly the limit
     assert float(q["total_wait_hours"]) == approx(5400)
     assert float(q["waiting_cost"]) == approx(54)
-    first = one(plan.tables["queues"], year=2024)
-    assert (int(first["berths"]), float(first["throughput"])) == (1, 0.0)
+    first = one(plan.tables["queues"], year=2024)  # one berth, at its limit too
+    assert int(first["berths"]) == 1
     assert float(first["capacity"]) == approx(3.6e6)
+    assert float(first["throughput"]) == approx(3.6e6)
+    assert float(first["wait_ratio"]) == approx(0.5625)
+    assert float(first["total_wait_hours"]) == approx(1620)
     t = one(plan.tables["targets"], year=2025, metric="cargo_tons")
     assert float(t["achieved"]) == approx(1.2e7)
 

@@ -418,5 +418,9 @@ def test_one_step_over_the_boundary_is_refused(name: str, k: int, tmp_path: Path
     assert feasible_fixed(inst, optimum)  # the optimum itself is on the feasible side
     beyond = Decisions({**case.starts, **over.starts}, {**case.opens, **over.opens})
     assert not feasible_fixed(inst, beyond)
-    report = check_plan(inst, Plan(inst, beyond).write(tmp_path / "over"))
+    plan = Plan(inst, beyond)
+    report = check_plan(inst, plan.write(tmp_path / "over"))
     assert over.rule in report.rules(), [str(v) for v in report.violations]
+    if over.rule == "targets":  # the results layer, too, recomputes a hard target missed
+        t = plan.tables["targets"]
+        assert (t["hard"].astype(bool) & (t["shortfall"] > 0)).any()

@@ -213,10 +213,8 @@ def prepare(out: Path, setup: Setup, force: bool) -> None:
 
 def run(todo: list[Chunk], executor: str, workers: int, scheduler: str | None) -> Iterator[int]:
     """Evaluate chunks on local processes or Dask, yielding each chunk's row count."""
-    from berthplan.analysis import sweep
-
     if executor == "dask":
-        yield from _dask(sweep.distributed(), todo, workers, scheduler)
+        yield from _dask(todo, workers, scheduler)
         return
     if workers <= 1 or len(todo) <= 1:
         yield from (evaluate_chunk(c) for c in todo)
@@ -247,20 +245,12 @@ def _local(fn: Callable[[Chunk], int], todo: list[Chunk], workers: int) -> Itera
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _dask(dd: Any, todo: list[Chunk], workers: int, scheduler: str | None) -> Iterator[int]:
-    local = {"n_workers": workers, "threads_per_worker": 1, "dashboard_address": None}
-    cluster = dd.LocalCluster(processes=True, **local) if scheduler is None else None
-    try:
-        client = dd.Client(cluster if cluster is not None else scheduler)
-    except OSError as e:
-        raise UsageError(f"--scheduler {scheduler}: cannot connect ({e})") from None
-    try:
-        for future in dd.as_completed(client.map(evaluate_chunk, todo, pure=False)):
+def _dask(todo: list[Chunk], workers: int, scheduler: str | None) -> Iterator[int]:
+    from berthplan.analysis.sweep import dask_client, distributed
+
+    with dask_client(workers, scheduler) as client:
+        for future in distributed().as_completed(client.map(evaluate_chunk, todo, pure=False)):
             yield future.result()
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
 
 
 def collect(todo: list[Chunk], out: Path) -> pd.DataFrame:

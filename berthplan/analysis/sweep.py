@@ -26,6 +26,7 @@ import multiprocessing
 import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from importlib import import_module
 from pathlib import Path
@@ -173,8 +174,9 @@ def distributed() -> Any:
         raise UsageError(msg) from None
 
 
-def run_dask(tasks: list[Task], workers: int, scheduler: str | None = None) -> Iterator[Outcome]:
-    """Solve ``tasks`` on a Dask cluster: ``scheduler``'s, or a local one of ``workers``."""
+@contextmanager
+def dask_client(workers: int, scheduler: str | None = None) -> Iterator[Any]:
+    """A Dask client: of ``scheduler``'s cluster, or of a local one of ``workers`` processes."""
     dd = distributed()
     local = {"n_workers": workers, "threads_per_worker": 1, "dashboard_address": None}
     cluster = dd.LocalCluster(processes=True, **local) if scheduler is None else None
@@ -183,14 +185,20 @@ def run_dask(tasks: list[Task], workers: int, scheduler: str | None = None) -> I
     except OSError as e:
         raise UsageError(f"--scheduler {scheduler}: cannot connect ({e})") from None
     try:
-        futures = client.map(solve_one, tasks, pure=False)
-        by_key = {f.key: t for f, t in zip(futures, tasks, strict=True)}
-        for future in dd.as_completed(futures):
-            yield _collected(future, by_key[future.key])
+        yield client
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def run_dask(tasks: list[Task], workers: int, scheduler: str | None = None) -> Iterator[Outcome]:
+    """Solve ``tasks`` on a Dask cluster: ``scheduler``'s, or a local one of ``workers``."""
+    with dask_client(workers, scheduler) as client:
+        futures = client.map(solve_one, tasks, pure=False)
+        by_key = {f.key: t for f, t in zip(futures, tasks, strict=True)}
+        for future in distributed().as_completed(futures):
+            yield _collected(future, by_key[future.key])
 
 
 def scenario_files(spec: str) -> list[Path]:

@@ -154,3 +154,25 @@ def test_a_time_limited_run_is_feasible_never_optimal(backend: str, tmp_path: Pa
     assert plan.info.gap is not None and plan.info.gap > 0
     assert plan.info.best_bound is not None and plan.info.best_bound < plan.objective
     assert check_plan(inst, plan.write(tmp_path / "plan")).ok
+
+
+def test_export_applies_scenario_and_set(tmp_path: Path) -> None:
+    # The what-if's model, read by HiGHS directly, has the what-if's optimum.
+    from helpers import invoke
+
+    out = tmp_path / "whatif.mps"
+    args = ("export", str(EXAMPLE), "--format", "mps", "--out", str(out))
+    result = invoke(*args, "--set", "discount_rate=0.1")
+    assert result.exit_code == 0, result.output
+    expected = berthplan.solve(
+        berthplan.apply_scenario(berthplan.load(EXAMPLE), sets=["discount_rate=0.1"])
+    )
+    h = highspy.Highs()  # type: ignore[no-untyped-call]
+    h.setOptionValue("output_flag", False)
+    assert h.readModel(str(out)) == highspy.HighsStatus.kOk
+    h.run()
+    value = h.getInfo().objective_function_value
+    assert value == pytest.approx(expected.objective, rel=1e-6)
+    assert value != pytest.approx(reference(EXAMPLE), rel=1e-3)  # the override took effect
+    bad = invoke(*args, "--force", "--set", "nope=1")
+    assert bad.exit_code == 2 and "nope" in bad.output

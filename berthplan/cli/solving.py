@@ -241,16 +241,23 @@ def solvers() -> None:
 )
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="File to write.")
 @click.option("--force", is_flag=True, help="Replace an existing --out file.")
+@click.option("--scenario", type=click.Path(dir_okay=False), help="Scenario file (YAML) to apply.")
+@click.option(
+    "--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override one value (repeatable)."
+)
 @user_errors
-def export(file: str, fmt: str, out: str, force: bool) -> None:
-    """Write the MILP of FILE as MPS or LP, with readable row and column names."""
+def export(
+    file: str, fmt: str, out: str, force: bool, scenario: str | None, sets: tuple[str, ...]
+) -> None:
+    """Write the MILP of FILE (with --scenario/--set applied) as MPS or LP, readably named."""
     from berthplan.results import atomic
 
     atomic.claim_file(out, force)
     from berthplan.model.io import load
+    from berthplan.model.scenario import overridden
     from berthplan.optimization.export import write_model
 
-    arrays = write_model(load(file), out, fmt)
+    arrays = write_model(overridden(load(file), scenario, sets)[0], out, fmt)
     click.echo(
         f"{out}: {len(arrays.c)} columns ({int(arrays.integer.sum())} binary), {arrays.A.shape[0]} rows, objective offset {arrays.offset:.6f}"
     )

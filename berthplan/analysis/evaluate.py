@@ -111,8 +111,8 @@ def _evaluate(
     )
     try:
         if settled:  # nothing left to decide: the outcome is the decisions' own
-            plan = Plan(inst, Decisions(_all_starts(inst, commit), _all_opens(inst, commit)))
-            plan.info.status = "feasible" if _meets_hard(plan) else "infeasible"
+            plan = Plan(inst, Decisions.complete(inst, commit.starts, commit.opens))
+            plan.info.status = "infeasible" if plan.outcome.missed() else "feasible"
         else:
             plan = solve(apply(inst, Scenario(commit=commit)), solver)
     except InfeasibleError as e:
@@ -120,22 +120,6 @@ def _evaluate(
     except SolveError as e:
         return head | {"status": "error", "message": str(e).splitlines()[0]}
     return head | {"status": plan.status} | measures(plan) | {"message": ""}
-
-
-def _all_starts(inst: Any, commit: Any) -> dict[str, int | None]:
-    return {
-        p.id: commit.starts.get(p.id, p.start if p.stage == "ongoing" else None)
-        for p in inst.projects
-    }
-
-
-def _all_opens(inst: Any, commit: Any) -> dict[str, int | None]:
-    return {r.id: commit.opens.get(r.id) for r in inst.routes if r.status == "candidate"}
-
-
-def _meets_hard(plan: Any) -> bool:
-    t = plan.tables["targets"]
-    return not bool(((t["shortfall"] > 0) & t["hard"]).any())
 
 
 def measures(plan: Any) -> dict[str, float]:

@@ -58,19 +58,9 @@ def roll(
     rolled = roll_forward(
         base, Commitment(before=start, starts=frozen.starts, opens=frozen.opens), actuals
     )
-    decisions = Decisions(
-        {
-            p.id: starts.get(p.id, p.start if p.stage == "ongoing" else None)
-            for p in rolled.projects
-        },
-        {r.id: opens.get(r.id) for r in rolled.routes if r.status == "candidate"},
-    )
-    plan = Plan(rolled, decisions)
+    plan = Plan(rolled, Decisions.complete(rolled, starts, opens))
     plan.info.backend = f"rolling ({foresight}-year foresight)"
     plan.info.wall_time = time.perf_counter() - t0
-    t = plan.tables["targets"]
-    plan.info.status = (
-        "infeasible" if bool(((t["shortfall"] > 0) & t["hard"]).any()) else "feasible"
-    )
+    plan.info.status = "infeasible" if plan.outcome.missed() else "feasible"
     verify(plan, plan.info.backend)
     return Rolling(plan, steps)

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from berthplan.errors import InstanceError, Issue, Path
+from berthplan.errors import InstanceError, Issue, Path, UsageError
 from berthplan.model import records as rec
 from berthplan.model.instance import Instance
 from berthplan.model.service import AreaOverride, ServiceLevel
@@ -401,6 +401,16 @@ def instance_from_document(doc: Document) -> Instance:
         raise InstanceError(doc.source, issues)
     instance.mark_cross_checked()
     return instance
+
+
+def derived_instance(data: dict[str, Any], source: str, head: str) -> Instance:
+    """An instance made in code from raw ``data`` (a what-if, a re-planning or foresight
+    instance), validated like a file; what is wrong with it is a :class:`UsageError` (exit 2):
+    ``head``, then every problem located in ``source``."""
+    try:
+        return instance_from_document(Document(source, data, {}))
+    except InstanceError as e:
+        raise UsageError(f"{head}:\n{e.render()}") from None
 
 
 def load(path: str | FsPath) -> Instance:

@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from berthplan.errors import InstanceError, UsageError
 from berthplan.model.commitment import Commitment
 from berthplan.model.instance import Instance, start_window
-from berthplan.model.io import Document, field_issues, instance_from_document, read_document
+from berthplan.model.io import derived_instance, field_issues, read_document
 from berthplan.model.records import Demand, Horizon, Project
 
 
@@ -103,12 +103,9 @@ def roll_forward(
     data["targets"] = [t for t in data.get("targets", []) if t["year"] >= year]
     data["budget"] = [b for b in data.get("budget", []) if b["year"] >= year]
     data["demand"] = _demand(data.get("demand", []), act.demand)
-    try:
-        return instance_from_document(Document(f"{instance.name} from {year}", data, {}))
-    except InstanceError as e:
-        raise UsageError(
-            f"re-planning from {year}: the instance is invalid:\n{e.render()}"
-        ) from None
+    return derived_instance(
+        data, f"{instance.name} from {year}", f"re-planning from {year}: the instance is invalid"
+    )
 
 
 def _known(act: Actuals, instance: Instance) -> None:
@@ -257,7 +254,6 @@ def truncate(instance: Instance, end: int) -> Instance:
             raw.update(earliest_open=lo, latest_open=min(hi, end))
     data["targets"] = [t for t in data.get("targets", []) if t["year"] <= end]
     data["budget"] = [b for b in data.get("budget", []) if b["year"] <= end]
-    try:
-        return instance_from_document(Document(f"{instance.name} to {end}", data, {}))
-    except InstanceError as e:
-        raise UsageError(f"foresight to {end}: the instance is invalid:\n{e.render()}") from None
+    return derived_instance(
+        data, f"{instance.name} to {end}", f"foresight to {end}: the instance is invalid"
+    )

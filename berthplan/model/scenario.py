@@ -43,13 +43,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from berthplan.errors import InstanceError, UsageError
 from berthplan.model.commitment import Commitment, freeze
 from berthplan.model.instance import Instance
-from berthplan.model.io import (
-    Document,
-    Loader,
-    instance_from_document,
-    parse_text,
-    read_text,
-)
+from berthplan.model.io import Loader, derived_instance, parse_text, read_text
 
 Years = tuple[int, int]
 
@@ -357,12 +351,9 @@ def apply(
     for path, value in [*scenario.set.items(), *(sets or [])]:
         set_path(data, path, value)
     label = scenario.name or "overrides"
-    try:
-        return instance_from_document(Document(f"{label} (merged instance)", data, {}))
-    except InstanceError as e:
-        raise UsageError(
-            f"scenario {label}: the merged instance is invalid:\n{e.render()}"
-        ) from None
+    return derived_instance(
+        data, f"{label} (merged instance)", f"scenario {label}: the merged instance is invalid"
+    )
 
 
 def overridden(

@@ -26,6 +26,7 @@ import numpy as np
 
 from berthplan import backends
 from berthplan.backends import Backend, Options, Result, Status
+from berthplan.backends.arrays import Arrays
 from berthplan.model.commitment import Commitment, commitment_of
 from berthplan.model.instance import Instance
 from berthplan.model.scenario import Scenario, apply
@@ -115,7 +116,7 @@ def solve_two_stage(
     say(f"extensive form: {len(builts)} scenarios, {n_cols:,} columns, {n_rows:,} rows")
     result = backend.solve(ext.arrays, _left(opts, t0))
     if result.status == Status.INFEASIBLE:
-        raise _why_infeasible(uncertainty, builts, backend, _left(opts, t0))
+        raise _why_infeasible(uncertainty, ext.scenarios, backend, _left(opts, t0))
     if not result.has_solution or result.x is None:
         raise SolveError(f"{profile.backend}: {result.status.value} ({result.message})")
     recourse = _recourse(uncertainty, instances, builts, ext, result.x, profile.backend)
@@ -141,9 +142,9 @@ def _left(opts: Options, t0: float) -> Options:
 
 
 def _why_infeasible(
-    unc: Uncertainty, builts: list[Built], backend: Backend, opts: Options
+    unc: Uncertainty, models: list[Arrays], backend: Backend, opts: Options
 ) -> InfeasibleError:
-    alone = [backend.solve(b.model.arrays(), opts).status for b in builts]
+    alone = [backend.solve(a, opts).status for a in models]
     blame = [s.id for s, st in zip(unc.scenarios, alone, strict=True) if st == Status.INFEASIBLE]
     if blame:
         head = f"no plan exists for the demand of scenario{'s' if len(blame) > 1 else ''} "
@@ -230,8 +231,8 @@ def _figures(
 ) -> dict[str, Any]:
     """WS and EVPI; EV, EEV and VSS (None where a solve found nothing within the limits)."""
     rp = two.measures["objective"]
-    for r, b, inst in zip(two.recourse, builts, instances, strict=True):
-        r.perfect_foresight = _alone(b, inst, backend, _left(opts, t0))
+    for k, (r, b, inst) in enumerate(zip(two.recourse, builts, instances, strict=True)):
+        r.perfect_foresight = _alone(ext.scenarios[k], b, inst, backend, _left(opts, t0))
     ws_known = all(r.perfect_foresight is not None for r in two.recourse)
     ws = float(sum(r.probability * (r.perfect_foresight or 0.0) for r in two.recourse))
     ev, eev = _eev(instances, builts, ext, backend, opts, t0)
@@ -244,11 +245,19 @@ def _figures(
     }
 
 
-def _alone(b: Built, inst: Instance, backend: Backend, opts: Options) -> float | None:
-    result = backend.solve(b.model.arrays(), opts)
+def _alone(
+    model: Arrays, b: Built, inst: Instance, backend: Backend, opts: Options
+) -> float | None:
+    """A scenario's optimum solved alone (its model as stacked: built once)."""
+    result = backend.solve(model, opts)
     if not result.has_solution or result.x is None or result.status != Status.OPTIMAL:
         return None
-    return Plan(inst, decisions_from(b, result.x), sets=b.sets).objective
+    return _cost(inst, b, result.x)
+
+
+def _cost(inst: Instance, b: Built, x: np.ndarray) -> float:
+    """The recomputed cost of the decisions in ``x`` (a column vector of ``b``'s model)."""
+    return Plan(inst, decisions_from(b, x), sets=b.sets).objective
 
 
 def _eev(
@@ -265,15 +274,16 @@ def _eev(
     result = backend.solve(b.model.arrays(), _left(opts, t0))
     if result.status != Status.OPTIMAL or result.x is None:
         return None, None
-    ev = Plan(mean, decisions_from(b, result.x), sets=b.sets).objective
+    ev = _cost(mean, b, result.x)
     fixed = backend.solve(ext.fixed(np.round(result.x[ext.first])), _left(opts, t0))
     if fixed.status == Status.INFEASIBLE:
         return ev, math.inf  # the mean plan's commitments leave a scenario without a plan
     if fixed.status != Status.OPTIMAL or fixed.x is None:
         return ev, None
+    x = fixed.x
     costs = np.array(
         [
-            Plan(inst, decisions_from(bk, ext.scenario_x(fixed.x, k)), sets=bk.sets).objective
+            _cost(inst, bk, ext.scenario_x(x, k))
             for k, (inst, bk) in enumerate(zip(instances, builts, strict=True))
         ]
     )

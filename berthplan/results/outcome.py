@@ -13,7 +13,7 @@ from functools import cached_property
 
 import numpy as np
 
-from berthplan.model.instance import residual_value, spend_by_year
+from berthplan.model.instance import Instance, residual_value, spend_by_year
 from berthplan.model.records import CARGO_CLASSES, Target
 from berthplan.model.sets import CONTAINER, FloatArray, Sets
 
@@ -33,6 +33,18 @@ class Decisions:
     starts: dict[str, int | None]
     opens: dict[str, int | None]
     flows: dict[tuple[str, str], tuple[float, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def complete(
+        cls, instance: Instance, starts: dict[str, int], opens: dict[str, int]
+    ) -> Decisions:
+        """Every project and candidate route of ``instance``: the given years, else none
+        (an ongoing project at its own start)."""
+        own = {p.id: p.start for p in instance.projects if p.stage == "ongoing"}
+        return cls(
+            {p.id: starts.get(p.id, own.get(p.id)) for p in instance.projects},
+            {r.id: opens.get(r.id) for r in instance.routes if r.status == "candidate"},
+        )
 
 
 class Outcome:
@@ -226,6 +238,10 @@ class Outcome:
         """How far the plan falls short of ``t``; 0 within 1e-9 relative (solver tolerance)."""
         short = t.value - self.achieved(t)
         return short if short > SHORT_TOL * max(1.0, abs(t.value)) else 0.0
+
+    def missed(self) -> list[Target]:
+        """The hard targets the decisions fall short of (none: the plan is feasible)."""
+        return [t for t in self.s.inst.targets if t.hard and self.shortfall(t) > 0]
 
     # -- money --------------------------------------------------------------------------------------
     def spend(self) -> dict[str, dict[int, float]]:

@@ -6,12 +6,15 @@ sees only :class:`Status`, objective, bound, gap, wall time and the column value
 
 from __future__ import annotations
 
+import logging
+import math
 import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -54,8 +57,84 @@ solver asked for 100,000 threads spends minutes creating them."""
 
 
 @dataclass(frozen=True)
+class Progress:
+    """A solver's state during a solve, the same for every backend.
+
+    Objective values include the model's constant offset, so ``incumbent`` is in the units of
+    the plan's total discounted cost. ``bound`` is the best proven lower bound (minimization).
+    """
+
+    elapsed: float  # seconds since the solver started
+    incumbent: float | None  # objective of the best plan found so far
+    bound: float | None
+    gap: float | None  # relative_gap(incumbent, bound)
+
+
+ProgressFn = Callable[[Progress], object]
+"""Receives :class:`Progress` records from the solver's own thread; it must return quickly."""
+
+_progress: ContextVar[ProgressFn | None] = ContextVar("berthplan_progress", default=None)
+
+
+@contextmanager
+def reporting(fn: ProgressFn | None) -> Iterator[None]:
+    """Send the progress of every :func:`berthplan.solve` in this context to ``fn``.
+
+    Lets a command show the progress of solves made deep inside a study (replan, frontier)
+    without passing a callable through every layer.
+    """
+    token = _progress.set(fn)
+    try:
+        yield
+    finally:
+        _progress.reset(token)
+
+
+def current_progress() -> ProgressFn | None:
+    """The callable set by the innermost :func:`reporting`, if any."""
+    return _progress.get()
+
+
+class Throttle:
+    """Forward a solver's callback data to a :data:`ProgressFn`, at most a few times a second.
+
+    A new incumbent is forwarded at once (unless one was forwarded within ``burst`` s);
+    anything else at most every ``interval`` s. Exceptions of ``fn`` are logged and never
+    reach the solver (a callback that raises inside native code can abort the solve).
+    """
+
+    def __init__(self, fn: ProgressFn, interval: float = 0.25, burst: float = 0.05) -> None:
+        self.fn, self.interval, self.burst = fn, interval, burst
+        self.last = -math.inf
+        self.best: float | None = None
+
+    def __call__(self, elapsed: float, incumbent: float | None, bound: float | None) -> None:
+        incumbent = _finite(incumbent)
+        bound = _finite(bound)
+        improved = incumbent is not None and (self.best is None or incumbent < self.best)
+        wait = self.burst if improved else self.interval
+        if elapsed - self.last < wait:
+            return
+        self.last = elapsed
+        if incumbent is not None:
+            self.best = incumbent
+        try:
+            self.fn(Progress(elapsed, incumbent, bound, relative_gap(incumbent, bound)))
+        except Exception:  # progress must never break a solve
+            logging.getLogger(__name__).debug("progress callback failed", exc_info=True)
+
+
+def _finite(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+@dataclass(frozen=True)
 class Options:
-    """Solver options common to all backends; ``extra`` passes backend-specific ones through."""
+    """Solver options common to all backends; ``extra`` passes backend-specific ones through.
+
+    ``progress`` (never recorded in solve.json) receives :class:`Progress` records from the
+    backends that have a callback (HiGHS); the others never call it.
+    """
 
     time_limit: float | None = None
     gap: float | None = 0.0
@@ -63,6 +142,7 @@ class Options:
     seed: int | None = None
     verbose: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    progress: ProgressFn | None = field(default=None, compare=False, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {

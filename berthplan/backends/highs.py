@@ -14,6 +14,7 @@ from berthplan.backends.base import (
     Options,
     Result,
     Status,
+    Throttle,
     budget,
     captured_stdout,
     relative_gap,
@@ -67,6 +68,8 @@ class HighsBackend:
                 # solve asking for another size would fail without this reset.
                 h.resetGlobalScheduler(True)
             h.HandleUserInterrupt = True  # cancelSolve() then stops it at its next check
+            if options.progress is not None:
+                _report(h, Throttle(options.progress))
             with stoppable(lambda hard: h.cancelSolve()):  # type: ignore[no-untyped-call]
                 h.run()
             status = h.getModelStatus()
@@ -74,6 +77,22 @@ class HighsBackend:
             values = np.array(h.getSolution().col_value, dtype=float)
         wall = time.perf_counter() - t0
         return _result(h, status, info, values, model, wall, "".join(out))
+
+
+def _report(h: Any, throttle: Throttle) -> None:
+    """Forward HiGHS's MIP callbacks (new incumbents, its interrupt checks) to ``throttle``.
+
+    HiGHS's primal and dual bounds include the model's offset: they are the plan's cost.
+    """
+
+    def on_event(event: Any) -> None:
+        data = event.data_out
+        throttle(float(data.running_time), data.mip_primal_bound, data.mip_dual_bound)
+
+    for name in ("cbMipImprovingSolution", "cbMipInterrupt"):
+        hook = getattr(h, name, None)  # the callback events of highspy >= 1.8
+        if hook is not None:
+            hook.subscribe(on_event)
 
 
 def _lp(model: Arrays) -> Any:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,7 @@ import numpy as np
 
 from berthplan import backends
 from berthplan.backends import Backend, Options, Result, Status
-from berthplan.backends.base import MAX_THREADS
+from berthplan.backends.base import MAX_THREADS, ProgressFn, current_progress
 from berthplan.backends.guard import Guarded
 from berthplan.errors import UsageError
 from berthplan.model.instance import Instance
@@ -30,6 +32,8 @@ from berthplan.optimization.profiles import Profile, resolve
 from berthplan.optimization.sparse import Arrays
 from berthplan.results.outcome import Decisions
 from berthplan.results.plan import Plan, SolveInfo
+
+log = logging.getLogger(__name__)
 
 
 class SolveError(Exception):
@@ -95,6 +99,7 @@ def solve(
     threads: int | None = None,
     options: Options | None = None,
     started: float | None = None,
+    progress: ProgressFn | None = None,
 ) -> Plan:
     """Solve ``instance`` with ``solver`` (a backend name, a profile file or a Profile).
 
@@ -104,6 +109,11 @@ def solve(
     handing it to the solver, diagnosing an infeasibility and checking the plan all count.
     Ctrl-C stops the solver: its best plan is returned (status ``feasible``), else
     :class:`KeyboardInterrupt` propagates.
+
+    ``progress`` receives the solver's incumbent, bound and gap a few times a second (from
+    backends with a callback; default: the callable of an enclosing
+    :func:`berthplan.backends.base.reporting`). Phases and their timings are logged to the
+    ``berthplan.optimization.solve`` logger (INFO, DEBUG).
 
     The plan's ``status`` is ``optimal`` (proven within the gap; default gap 0), ``feasible``
     (a limit stopped the search) or ``infeasible`` (the closest plan, with every hard target's
@@ -134,19 +144,30 @@ def solve(
         )
     else:
         opts = profile.options(**overrides)
+    opts = replace(opts, progress=progress or current_progress())
     if opts.threads is not None and not 1 <= opts.threads <= MAX_THREADS:
         raise UsageError(f"threads: {opts.threads} is out of range (1 to {MAX_THREADS})")
     inner = backends.get(profile.backend)
     solver = profile.backend
     t0 = time.perf_counter()
     budget = Budget(opts.time_limit, time.monotonic() if started is None else started)
+    log.info("building the model of %s", instance.name)
     built = build(instance)
     arrays = built.model.arrays()
     t_built = time.perf_counter()
+    size = model_size(arrays)
+    log.info(
+        "model: %s rows, %s columns (%s binary), %s nonzeros; built in %.2f s",
+        *(f"{size[k]:,}" for k in ("constraints", "variables", "binaries", "nonzeros")),
+        t_built - t0,
+    )
     backend = budget.guarded(inner, arrays, solver)
+    log.info("solving with %s", solver)
     result = backend.solve(arrays, opts)
+    log.info("%s: %s in %.2f s", solver, result.status.value, time.perf_counter() - t_built)
     status = result.status.value
     if result.status == Status.INFEASIBLE:
+        log.info("infeasible: solving again with every hard target elastic (the closest plan)")
         result, status = _diagnose(built, arrays, backend, opts, solver)
     if not result.has_solution or result.x is None:
         raise SolveError(f"{solver}: {result.status.value} ({result.message or 'no plan found'})")
@@ -160,12 +181,13 @@ def solve(
         best_bound=result.bound,
         gap=result.gap,
         wall_time=time.perf_counter() - t0,
-        model_size=model_size(arrays),
+        model_size=size,
         log=result.log,
         timings={"build_s": t_built - t0, "solve_s": t_solved - t_built},
     )
     plan = Plan(instance, decisions_from(built, result.x), info, sets=built.sets)
     verify(plan, solver)
+    log.debug("plan recomputed and checked in %.2f s", time.perf_counter() - t_solved)
     return plan
 
 

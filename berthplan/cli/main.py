@@ -2,7 +2,8 @@
 
 Exit codes: 0 plan found (or valid), 1 ``check`` found violations, 2 bad input or usage,
 3 infeasible, 4 solver error or no solution within the limits. Heavy modules (pandas, solvers)
-are imported inside the commands, so ``berthplan --help`` stays fast.
+are imported inside the commands, so ``berthplan --help`` stays fast. Every command takes
+``-q/--quiet`` and ``-v/--verbose`` (:mod:`berthplan.cli.verbosity`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import click
 
 from berthplan import __version__
+from berthplan.cli import verbosity
 from berthplan.cli.util import EXIT_INPUT, EXIT_OK, exit_now, fail, interrupted, user_errors
 
 __all__ = ["EXIT_INPUT", "EXIT_OK", "fail", "main", "user_errors"]
@@ -29,7 +31,8 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with verbosity.logging_to_stderr(ctx):
+                return super().invoke(ctx)
         except KeyboardInterrupt:
             interrupted()
         except SystemExit as e:  # a solver left running must not hold the exit
@@ -93,6 +96,14 @@ def _register() -> None:
         share,
     ):
         family.register(main)
+    _with_verbosity(main)
+
+
+def _with_verbosity(command: click.Command) -> None:
+    """``-q/--quiet`` and ``-v/--verbose`` on ``command`` and every subcommand, at any depth."""
+    verbosity.add_options(command)
+    for sub in getattr(command, "commands", {}).values():
+        _with_verbosity(sub)
 
 
 try:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
+from berthplan.cli import verbosity
+from berthplan.cli.progress import solver_status
 from berthplan.cli.util import (
     EXIT_INFEASIBLE,
     EXIT_SOLVER,
@@ -21,6 +24,8 @@ from berthplan.cli.util import (
 
 if TYPE_CHECKING:
     from berthplan.results.plan import Plan
+
+log = logging.getLogger(__name__)
 
 _UNITS = {
     "cargo_tons": ("Mt", 1e-6),
@@ -90,7 +95,6 @@ def format_summary(plan: Plan, elapsed: float) -> str:
 @click.option(
     "--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override one value (repeatable)."
 )
-@click.option("--quiet", is_flag=True, help="Print only the status line.")
 @click.option(
     "--uncertainty",
     type=click.Path(dir_okay=False),
@@ -118,6 +122,7 @@ def format_summary(plan: Plan, elapsed: float) -> str:
     help="With --uncertainty: the CVaR's level (mean of the worst 1 - level).",
 )
 @user_errors
+@verbosity.quiet_means("Print only the status line.")
 def solve(
     file: str,
     out: str,
@@ -127,7 +132,6 @@ def solve(
     threads: int | None,
     scenario: str | None,
     sets: tuple[str, ...],
-    quiet: bool,
     uncertainty: str | None,
     commit_years: int,
     risk_weight: float,
@@ -141,6 +145,7 @@ def solve(
     """
     import time
 
+    quiet = verbosity.level() == verbosity.QUIET
     if uncertainty is not None:
         from berthplan.cli.two_stage import solve_uncertain
 
@@ -161,15 +166,19 @@ def solve(
     atomic.claim_folder(out, "solve.json", "plan folder")
     try:
         with time_budget(time_limit, started):
+            log.info("loading %s", file)
             base = load(file)
             inst, overrides = overridden(base, scenario, sets)
-            plan = run(
-                inst, solver, time_limit=time_limit, gap=gap, threads=threads, started=started
-            )
+            with solver_status():
+                plan = run(
+                    inst, solver, time_limit=time_limit, gap=gap, threads=threads, started=started
+                )
             plan.info.instance_file = str(Path(file))
             plan.info.base_hash = base.canonical_hash()
             plan.info.overrides = overrides
+            t_write = time.perf_counter()
             plan.write(out)
+            log.debug("plan folder written in %.2f s", time.perf_counter() - t_write)
     except InfeasibleError as e:
         fail(f"{file}: infeasible\n{e}", EXIT_INFEASIBLE)
     except (SolveError, TimeLimitReached) as e:

@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 import base64
+import html
 import re
 import struct
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import click
 import matplotlib
 import pytest
+import yaml
 from click.testing import CliRunner, Result
-from test_compare import solve_to
+
+import berthplan
+from test_compare import solve_to, variant
 
 from berthplan.cli.planning import register
 from berthplan.errors import UsageError
 from berthplan.viz.figures import FIGURES, plot_plan
-from berthplan.viz.report import PLAN_FIGURES, SIDE_FIGURES, write_report
+from berthplan.results.folder import read_plan
+from berthplan.results.plan import Plan
+from berthplan.viz.charts import budget_state
+from berthplan.viz.context import context, inferred_rate
+from berthplan.viz.report import HEADINGS, report_html, write_report
+
+CHARTED = ("targets", "projects", "routes", "ports", "capacity", "budget", "objective")
+"""The sections with one chart each."""
 
 PNG = b"\x89PNG\r\n\x1a\n"
 IMG = '<img src="data:image/png;base64,'
@@ -122,33 +134,55 @@ def test_plot_of_an_incomplete_folder_is_a_usage_error(
     assert result.exit_code == 2 and "Traceback" not in result.output
 
 
+def sections(text: str) -> dict[str, str]:
+    """The HTML of every ``<section id=...>`` of a report, by id."""
+    return dict(re.findall(r'<section id="([a-z]+)">(.*?)</section>', text, flags=re.S))
+
+
+def rows_of(html_part: str) -> list[list[str]]:
+    """The cells' text of every body row of the tables in ``html_part``."""
+    out = []
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", html_part, flags=re.S):
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)
+        if cells:
+            out.append([html.unescape(c) for c in cells])
+    return out
+
+
 def test_report_embeds_every_chart_and_nothing_external(
     plans: dict[str, Path], tmp_path: Path
 ) -> None:
     out = write_report(plans["base"], tmp_path / "report.html")
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]  # no temporary file left
     text = out.read_text(encoding="utf-8")
-    page = check_self_contained(text, len(PLAN_FIGURES))
+    page = check_self_contained(text, len(CHARTED))
     body = " ".join(page.text)
-    for heading in ("Construction schedule", "Capacity, throughput and targets", "Yearly spending"):
-        assert heading in body
+    parts = sections(text)
+    assert list(parts) == [k for k in HEADINGS if k not in ("queues", "comparison")]
+    for key in parts:
+        assert f"<h2>{HEADINGS[key]}</h2>" in parts[key]
+        assert parts[key].count(IMG) == (1 if key in CHARTED else 0), key
+    for alt in ("Construction schedule", "Capex against budget", "Objective breakdown"):
+        assert f'alt="{alt}"' in text
     # the KPI table against the targets: one row per target of targets.csv
     targets = (plans["base"] / "targets.csv").read_text(encoding="utf-8").splitlines()
-    assert text.count('<tr class="') == len(targets) - 1
+    assert parts["targets"].count('<tr class="') == len(targets) - 1
     assert "Comparison" not in body
 
 
-def test_report_with_comparisons_side_by_side(plans: dict[str, Path], tmp_path: Path) -> None:
+def test_report_with_comparisons_overlays_the_plans(plans: dict[str, Path], tmp_path: Path) -> None:
     out = write_report(
         plans["base"], tmp_path / "cmp.html", compare=[plans["budget"], plans["berths"]]
     )
     text = out.read_text(encoding="utf-8")
-    page = check_self_contained(text, len(PLAN_FIGURES) + 3 * len(SIDE_FIGURES))
+    page = check_self_contained(text, len(CHARTED) + 1)  # one overlaid chart, not thumbnails
+    assert sections(text)["comparison"].count(IMG) == 1
     body = " ".join(page.text)
     assert "p2-ore-1 (Main area ore berth): delayed, start 2024 -> 2025 (+1 yr)" in body
-    for table_header in ("delta_years", "delta_objective", "discounted_cost"):
+    for table_header in ("delta_years", "delta_objective", "total discounted cost"):
         assert f"<th>{table_header}</th>" in text
     assert "p1w-ct-a" in body and "added" in body
+    assert "not comparable" not in body  # same discount rate, money unit and price year
 
 
 def test_report_of_unrelated_plans_is_refused(plans: dict[str, Path], tmp_path: Path) -> None:
@@ -169,4 +203,138 @@ def test_cli_plot_and_report(plans: dict[str, Path], tmp_path: Path) -> None:
     args = ["report", str(plans["base"]), "--compare", str(plans["budget"])]
     result = cli(*args, "--out", str(html_file))
     assert result.exit_code == 0, result.output
-    check_self_contained(html_file.read_text(encoding="utf-8"), 4 + 2 * len(SIDE_FIGURES))
+    check_self_contained(html_file.read_text(encoding="utf-8"), len(CHARTED) + 1)
+
+
+# -- the sections a planner reads ------------------------------------------------------------
+def solved(name: str, **changes: Any) -> Plan:
+    """A variant of the example (see test_compare) solved in memory, with top-level changes."""
+    doc = yaml.safe_load(variant(name))
+    doc.update(changes)
+    return berthplan.solve(berthplan.loads(yaml.safe_dump(doc, sort_keys=False)), "highs")
+
+
+@pytest.fixture(scope="module")
+def base() -> Plan:
+    return solved("base")
+
+
+def test_skipped_projects_show_what_they_would_cost(base: Plan) -> None:
+    part = sections(report_html(base))["projects"]
+    skipped = part[part.index("Skipped: 3 projects") :]
+    rows = rows_of(skipped)
+    # largest first: option B 3,900, option A 2,600, the channel 800; then the total
+    assert [r[0] for r in rows] == ["p1w-ct-b", "p1w-ct-a", "p1w-channel", "total"]
+    assert [r[4] for r in rows] == ["3,900", "2,600", "800", "7,300"]
+    assert [r[5] for r in rows[:2]] == ["3", "2"]  # berths they would add
+    assert "would cost 7,300.0 CNY million more capex" in skipped
+    built = rows_of(part[: part.index("Skipped")])
+    assert [r[0] for r in built] == ["p1e-ct-3", "p2-ore-1", "total"]
+    assert built[1][4:7] == ["2024", "2026", "1,400"]  # start, in service, capex
+
+
+def test_a_year_at_its_budget_is_flagged(base: Plan) -> None:
+    # the base plan spends 700 in 2024: a budget of exactly 700 keeps the plan and binds
+    at = solved("base", budget=[{"year": 2024, "capex": 700}, {"year": 2025, "capex": 730}])
+    part = sections(report_html(at))["budget"]
+    rows = {r[0]: r for r in rows_of(part)}
+    assert rows["2024"][1:] == ["700", "700", "100.0%", "at budget"]
+    assert rows["2025"][1:] == ["700", "730", "95.9%", "near"]
+    assert rows["2023"][4] == "no budget"
+    assert "Spending exactly its budget: 2024." in part
+    assert '<tr class="at-budget"><td>2024</td>' in part
+    roomy = sections(report_html(base))["budget"]  # 2024 budget 4,000
+    assert "Spending exactly its budget" not in roomy
+    assert {r[0]: r[4] for r in rows_of(roomy)}["2024"] == "within"
+
+
+@pytest.mark.parametrize(
+    ("cap", "budget", "state"),
+    [
+        (700.0, 700.0, "at budget"),
+        (700.0 * (1 - 1e-9), 700.0, "at budget"),
+        (699.0, 700.0, "near"),
+        (600.0, 700.0, "within"),
+        (701.0, 700.0, "over"),
+        (10.0, None, ""),
+    ],
+)
+def test_budget_state(cap: float, budget: float | None, state: str) -> None:
+    assert budget_state(cap, budget) == state
+
+
+def test_the_discount_rate_warning_appears_exactly_when_rates_differ(base: Plan) -> None:
+    same = solved("budget")
+    other = solved("base", discount_rate=0.08)
+    for plan in (same, other):
+        plan.info.base_hash = base.instance.canonical_hash()
+    text = report_html(base, [other])
+    part = sections(text)["comparison"]
+    assert part.count('class="warning"') == 1
+    assert "discount rates differ (#1 6.00%, #2 8.00%)" in html.unescape(part)
+    assert rows_of(part)[1][-1] == "not comparable"
+    quiet = sections(report_html(base, [same]))["comparison"]
+    assert 'class="warning"' not in quiet and "not comparable" not in quiet
+    assert rows_of(quiet)[1][-1] != ""  # a real cost delta
+
+
+def test_the_rate_is_read_off_the_tables_without_the_instance(
+    base: Plan, tmp_path: Path
+) -> None:
+    other = solved("base", discount_rate=0.08)
+    assert inferred_rate(base.table("kpis")) == 0.06
+    assert inferred_rate(other.table("kpis")) == 0.08
+    folder = read_plan(other.write(tmp_path / "p"))  # solve.json names no file: no instance
+    ctx = context(folder)
+    assert (ctx.discount_rate, ctx.rate_source, ctx.known) == (0.08, "kpis.csv", False)
+    summary = sections(report_html(folder))["summary"]
+    assert "8.00% per year (read off kpis.csv)" in summary
+    assert "budget, the demand ceilings and what skipped projects" in summary
+
+
+def test_routes_by_year() -> None:
+    part = sections(report_html(solved("route")))["routes"]
+    rows = rows_of(part)
+    assert [r[:2] for r in rows] == [["2023", "dom-south"], ["2025", "deep-sea-europe"]]
+    assert "2 candidate routes opened, 0 not opened; 1 existing routes" in part
+    assert "Not opened" not in part
+    assert "Not opened: deep-sea-europe." in sections(report_html(solved("base")))["routes"]
+
+
+def test_objective_breakdown_sums_to_the_total(base: Plan) -> None:
+    part = sections(report_html(base))["objective"]
+    rows = rows_of(part[: part.index("Per year")])
+    total = float(rows[-1][1].replace(",", ""))
+    assert rows[-1][0] == "total discounted cost"
+    assert total == pytest.approx(base.objective, abs=1e-3)
+    assert sum(float(r[1].replace(",", "")) for r in rows[:-1]) == pytest.approx(total, abs=5e-3)
+    assert [r[0] for r in rows[:3]] == ["capex", "opex", "route costs"]
+    assert "discounted CNY million (2023 prices)" in part
+
+
+def test_throughput_above_capacity_is_explained(base: Plan) -> None:
+    over = solved("base", max_utilization={"container": 1.3})
+    note_ = sections(report_html(over))["capacity"]
+    assert "max_utilization" in note_
+    assert re.search(r"container up to 1[23]\d% of capacity, max_utilization 1.3", note_)
+    plain = sections(report_html(base))["capacity"]
+    assert "no area&#x27;s throughput exceeds its capacity" in plain
+
+
+def test_the_report_is_deterministic(base: Plan, plans: dict[str, Path]) -> None:
+    assert report_html(base) == report_html(base)
+    assert report_html(plans["base"], [plans["budget"]]) == report_html(
+        plans["base"], [plans["budget"]]
+    )
+
+
+def test_a_large_gantt_is_capped(tmp_path: Path) -> None:
+    from berthplan.viz.figures import gantt_figure
+
+    plan = solved("base")
+    full = gantt_figure(plan)
+    capped = gantt_figure(plan, 1)
+    assert len(full.axes[0].get_yticks()) == 2 and len(capped.axes[0].get_yticks()) == 1
+    assert "(the 1 largest by capex of 2 built projects)" in capped.axes[0].get_title()
+    label = capped.axes[0].get_yticklabels()[0].get_text()
+    assert label.startswith("main:") or "ore" in label.lower()  # p2-ore-1: 1,400 > p1e-ct-3's?

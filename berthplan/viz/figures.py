@@ -32,11 +32,14 @@ __all__ = [
     "capacity_figure",
     "gantt_figure",
     "kpi_figure",
+    "number",
     "plot_plan",
     "png_bytes",
     "spending_figure",
     "target_rows",
     "targets_figure",
+    "targets_of",
+    "tons_per_teu",
 ]
 
 CARGO_ORDER = ("container", "dry_bulk", "liquid_bulk", "lng", "grain", "general", "ro_ro")
@@ -63,7 +66,7 @@ def _built(plan: Plan) -> list[dict[str, Any]]:
 
 def _gantt_axes(ax: Axes, rows: list[dict[str, Any]], horizon: list[int]) -> None:
     """Labels, port separators, horizon shading, year ticks and the stage legend."""
-    labels = [f"{r['port']} · {_short(r['name'])} [{r['project_id']}]" for r in rows]
+    labels = [f"{r['port']}: {_short(r['name'] or r['project_id'], 34)}" for r in rows]
     ax.set_yticks(range(len(rows)), labels=labels)
     ax.set_ylim(len(rows) - 0.5, -0.5)
     for i in range(1, len(rows)):
@@ -80,17 +83,24 @@ def _gantt_axes(ax: Axes, rows: list[dict[str, Any]], horizon: list[int]) -> Non
     ax.set_xlabel("construction years (bar: start year to completion year)")
 
 
-def gantt_figure(plan: Plan) -> Figure:
+def gantt_figure(plan: Plan, limit: int | None = None) -> Figure:
     """Construction of the built projects by port, coloured by stage.
 
     A bar per project covers its construction years, from ``start_year`` to
-    ``completion_year`` (projects.csv); the planning horizon is shaded.
+    ``completion_year`` (projects.csv); the planning horizon is shaded. With ``limit``, only
+    the ``limit`` built projects of the largest capex are drawn (the title says so), so the
+    chart stays legible for thousands of projects.
     """
     with style():
         rows = _built(plan)
+        title = f"Construction schedule by port: {plan.get('instance.name')}"
+        if limit is not None and len(rows) > limit:
+            keep = sorted(range(len(rows)), key=lambda i: -float(rows[i]["capex"]))[:limit]
+            title += f" (the {limit} largest by capex of {len(rows)} built projects)"
+            rows = [rows[i] for i in sorted(keep)]
         fig = figure(max(2.4, 1.3 + 0.3 * len(rows)))
         ax = fig.add_subplot()
-        ax.set_title(f"Construction schedule by port: {plan.get('instance.name')}")
+        ax.set_title(title)
         if not rows:
             empty(ax, "no project is built")
             return fig
@@ -106,22 +116,28 @@ def _short(text: object, n: int = 40) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def _targets(plan: Plan, metric: str, port: str | None) -> pd.DataFrame:
+def targets_of(plan: Plan, metric: str, port: str | None) -> pd.DataFrame:
+    """The rows of targets.csv on ``metric`` for ``port`` (None: the province)."""
     t = plan.table("targets")
     scope = t["port"].isna() if port is None else t["port"] == port
     return t[(t["metric"] == metric) & scope]
 
 
 def _draw_targets(ax: Axes, targets: pd.DataFrame, scale: float) -> None:
-    """Each target as a short bar at its level, hard red, soft amber; shortfalls annotated."""
+    """Each target as a short bar at its level, hard red, soft amber; a missed one gets a
+    red triangle above it (a marker, not a word: words overlap when many years are short)."""
+    width = 500 if len(set(targets["year"])) <= 16 else 150
     for hard, color, label in ((True, HARD, "target (hard)"), (False, SOFT, "target (soft)")):
         sel = targets[targets["hard"] == hard]
         if not sel.empty:
             x, y = [int(v) for v in sel["year"]], [float(v) * scale for v in sel["target"]]
-            ax.scatter(x, y, marker="_", s=500, linewidths=2.5, color=color, label=label, zorder=3)
-    for r in records(targets[targets["shortfall"] > 0]):
-        at = (r["year"], r["target"] * scale)
-        ax.annotate("short", at, (0, 4), textcoords="offset points", ha="center", color=HARD)
+            ax.scatter(
+                x, y, marker="_", s=width, linewidths=2.5, color=color, label=label, zorder=3
+            )
+    short = targets[targets["shortfall"] > 0]
+    if not short.empty:
+        x, y = [int(v) for v in short["year"]], [float(v) * scale for v in short["target"]]
+        ax.scatter(x, y, marker="v", s=28, color=HARD, label="target missed (short)", zorder=4)
 
 
 def _legend(fig: Figure, axes: list[Axes]) -> None:
@@ -150,7 +166,7 @@ def _panel(
     years_axis(ax, years)
 
 
-def _tons_per_teu(plan: Plan) -> float:
+def tons_per_teu(plan: Plan) -> float:
     """``tons_per_teu`` of the instance, recovered from kpis.csv and capacity.csv (0 if no TEU)."""
     cap = plan.table("capacity")
     tons = cap[cap["unit"] != "TEU"].groupby("year")["throughput"].sum()
@@ -164,7 +180,7 @@ def _tonnage(plan: Plan, port: str | None) -> pd.DataFrame:
     """Capacity and throughput in tonnes of a port or the province, TEU at tons_per_teu."""
     cap = plan.table("capacity")
     cap = cap if port is None else cap[cap["port"] == port]
-    factor = cap["unit"].map({"TEU": _tons_per_teu(plan)}).fillna(1.0)
+    factor = cap["unit"].map({"TEU": tons_per_teu(plan)}).fillna(1.0)
     cols = ["capacity", "throughput"]
     tonnes = cap[cols].mul(factor, axis=0).assign(year=cap["year"]).groupby("year").sum()
     return tonnes.reindex(_horizon(plan), fill_value=0.0)
@@ -179,7 +195,7 @@ def _class_series(plan: Plan, cargo: str, port: str | None = None) -> pd.DataFra
 Panel = tuple[str, pd.DataFrame, str, "pd.DataFrame | None"]
 
 
-def _capacity_panels(plan: Plan) -> list[Panel]:
+def _capacity_panels(plan: Plan, ports: bool = True) -> list[Panel]:
     """Title, series (capacity, throughput by year), unit and targets of every panel."""
     cap, t = plan.table("capacity"), plan.table("targets")
     present = set(cap["cargo"])
@@ -187,29 +203,34 @@ def _capacity_panels(plan: Plan) -> list[Panel]:
     panels: list[Panel] = []
     for cargo in classes:
         unit, teu = (
-            ("TEU", _targets(plan, "container_teu", None)) if cargo == "container" else ("t", None)
+            ("TEU", targets_of(plan, "container_teu", None))
+            if cargo == "container"
+            else ("t", None)
         )
         panels.append((f"{cargo} (province)", _class_series(plan, cargo), unit, teu))
     tons = _tonnage(plan, None)
     tons["throughput"] = plan.table("kpis").set_index("year")["cargo_tons"].reindex(tons.index)
-    panels.append(("all cargo, tonnes (cargo_tons)", tons, "t", _targets(plan, "cargo_tons", None)))
-    ported = t[t["port"].notna() & t["metric"].isin(["cargo_tons", "container_teu"])]
+    panels.append(
+        ("all cargo, tonnes (cargo_tons)", tons, "t", targets_of(plan, "cargo_tons", None))
+    )
+    ported = t[t["port"].notna() & t["metric"].isin(["cargo_tons", "container_teu"]) & ports]
     for metric, port in dict.fromkeys(zip(ported["metric"], ported["port"], strict=True)):
         tonnes = metric == "cargo_tons"
         series = _tonnage(plan, port) if tonnes else _class_series(plan, "container", port)
-        panels.append((f"{port}: {metric}", series, metric, _targets(plan, metric, port)))
+        panels.append((f"{port}: {metric}", series, metric, targets_of(plan, metric, port)))
     return panels
 
 
-def capacity_figure(plan: Plan) -> Figure:
+def capacity_figure(plan: Plan, ports: bool = True) -> Figure:
     """Capacity vs throughput per cargo class and year, with the targets.
 
     One panel per cargo class of capacity.csv, province totals (container with the TEU
     targets); one for all cargo in tonnes (kpis.csv ``cargo_tons``, capacity with TEU at the
-    instance's tons per TEU) against the ``cargo_tons`` targets; one per port target.
+    instance's tons per TEU) against the ``cargo_tons`` targets; one per port target unless
+    ``ports`` is false (the report shows ports in a view of their own).
     """
     with style():
-        panels = _capacity_panels(plan)
+        panels = _capacity_panels(plan, ports)
         cols = 2 if len(panels) > 1 else 1
         rows = math.ceil(len(panels) / cols)
         fig = figure(2.6 * rows + 0.4)
@@ -235,7 +256,7 @@ def kpi_figure(plan: Plan) -> Figure:
         for ax, metric in zip(axes, METRICS, strict=True):
             scale, unit = SCALE[metric]
             ax.bar(years, k[metric].astype(float) * scale, color="#8fb3d9", label="plan")
-            _draw_targets(ax, _targets(plan, metric, None), scale)
+            _draw_targets(ax, targets_of(plan, metric, None), scale)
             ax.set_title(metric)
             ax.set_ylabel(unit)
             years_axis(ax, years)
@@ -269,7 +290,8 @@ def spending_figure(plan: Plan) -> Figure:
     return fig
 
 
-def _number(metric: str, value: Any) -> str:
+def number(metric: str, value: Any) -> str:
+    """``value`` of ``metric`` as text in its display unit (Mt, M TEU, berths, routes)."""
     if value is None or pd.isna(value):
         return ""
     scale, unit = SCALE[metric]
@@ -285,7 +307,7 @@ def target_rows(plan: Plan) -> tuple[list[str], list[list[str]], list[str]]:
         m = str(r["metric"])
         state = "short" if float(r["shortfall"]) > 0 else "tight" if r["binding"] else "met"
         scope = "province" if pd.isna(r["port"]) else str(r["port"])
-        cells = [_number(m, r[c]) for c in ("target", "achieved", "shortfall")]
+        cells = [number(m, r[c]) for c in ("target", "achieved", "shortfall")]
         rows.append([str(r["year"]), m, scope, *cells, "hard" if r["hard"] else "soft", state])
         status.append(state)
     return header, rows, status

@@ -143,6 +143,17 @@ CASES: dict[str, Case] = {
         {"b-gen": None, "a-2": 2024},
         over=(Over({"a-2": None, "b-gen": 2024}, rule="targets"),),
     ),
+    "pool-containers-exact": Case(
+        100 + 0.8 * 54 + 16.2,
+        {"a-ct": None, "c-2": 2024},
+        over=(Over({"c-2": None, "a-ct": 2024}, rule="targets"),),  # 239,000 TEU
+    ),
+    "containers-one-year": Case(
+        31.0,
+        {},
+        {"r": 2030, "r-small": None},
+        over=(Over(opens={"r": None, "r-small": 2030}, rule="targets"),),  # 199,000 TEU
+    ),
 }
 
 
@@ -282,6 +293,37 @@ def _pool(plan: Plan) -> None:
     assert float(first["total_wait_hours"]) == approx(1620)
     t = one(plan.tables["targets"], year=2025, metric="cargo_tons")
     assert float(t["achieved"]) == approx(1.2e7)
+
+
+@checks("pool-containers-exact")
+def _pool_containers(plan: Plan) -> None:
+    queues = plan.tables["queues"]
+    for year, berths, teu, hours, cost in (
+        (2024, 1, 7.2e4, 1620, 16.2),
+        (2025, 2, 2.4e5, 5400, 54),
+    ):
+        q = one(queues, year=year, area="C", cargo="container")
+        assert int(q["berths"]) == berths
+        assert (float(q["capacity"]), float(q["throughput"])) == approx((teu, teu))
+        assert float(q["wait_ratio"]) == approx(0.5625)  # exactly the limit
+        assert float(q["total_wait_hours"]) == approx(hours)
+        assert float(q["waiting_cost"]) == approx(cost)
+        idle = one(queues, year=year, area="B", cargo="container")  # no route calls at B
+        assert (int(idle["berths"]), float(idle["throughput"])) == (1, 0.0)
+        assert float(idle["waiting_cost"]) == 0.0
+    assert by_year(plan, "container_teu") == approx({2024: 7.2e4, 2025: 2.4e5})
+    assert float(one(queues, year=2025, area="C")["occupancy"]) == approx(0.6)
+    t = one(plan.tables["targets"], year=2025, metric="container_teu")
+    assert float(t["achieved"]) == approx(2.4e5) and bool(t["binding"])
+
+
+@checks("containers-one-year")
+def _containers_one_year(plan: Plan) -> None:
+    row = one(plan.tables["capacity"], year=2030, area="A", cargo="container")
+    assert (float(row["capacity"]), float(row["throughput"])) == approx((2e5, 2e5))
+    assert by_year(plan, "container_teu") == approx({2030: 2e5})
+    assert by_year(plan, "route_cost") == approx({2030: 31})
+    assert by_year(plan, "new_routes") == {2030: 1}
 
 
 # -- the tests ------------------------------------------------------------------------------

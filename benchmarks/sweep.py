@@ -1,0 +1,209 @@
+"""The sweep benchmark: seeded Liaoning what-ifs, today's sweep against the new one.
+
+    python benchmarks/sweep.py generate --count 1000 --seed 0 --out /tmp/scenarios
+    python benchmarks/sweep.py compare --count 40 --rounds 3 --old-commit 20ffc6a
+    python benchmarks/sweep.py run --count 1000 --workers 2
+
+``generate`` writes ``--count`` scenario files varying what a planner varies most: targets
+(container TEU, cargo tonnes, 10,000-ton berths, by factor over a year range), the capex budget
+(a factor over a year range), capex, opex and route costs, and the discount rate; each file
+changes one to four of them (``random.Random(seed)``, so the same seed writes the same files).
+``compare`` times ``berthplan sweep`` of the old commit (extracted with ``git archive`` into a
+temporary folder, run with its own ``PYTHONPATH``) and of the work tree, interleaved, each in a
+fresh process and a fresh output folder, ``--rounds`` times; it prints one JSON line per run and
+the medians, then checks that the two sweeps wrote the same plan tables and summaries (wall
+times and gaps aside). ``run`` times one sweep of the work tree. Protocol: benchmarks/sweep.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+LIAONING = ROOT / "berthplan" / "examples" / "liaoning-2023.yaml"
+TABLES = ("projects", "routes", "capacity", "spend", "kpis", "targets")
+RUN_SPECIFIC = {"wall_time", "gap"}  # the columns of summary.csv that differ run to run
+
+
+def _years(rng: random.Random, first: int, last: int) -> list[int]:
+    a = rng.randint(first, last)
+    return [a, rng.randint(a, last)]
+
+
+def _targets(rng: random.Random) -> list[dict[str, Any]]:
+    metric = rng.choice(["container_teu", "cargo_tons", "berths_10k"])
+    spread = {"container_teu": 0.12, "cargo_tons": 0.06, "berths_10k": 0.03}[metric]
+    factor = round(rng.uniform(1 - spread, 1 + spread), 3)
+    return [{"metric": metric, "factor": factor, "years": _years(rng, 2026, 2030)}]
+
+
+def scenario(rng: random.Random) -> dict[str, Any]:
+    """One what-if: one to four of targets, budget, costs and discount rate."""
+    kinds = rng.sample(["targets", "budget", "costs", "discount_rate"], rng.randint(1, 4))
+    data: dict[str, Any] = {}
+    if "targets" in kinds:
+        data["targets"] = _targets(rng)
+    if "budget" in kinds:
+        data["budget"] = {
+            "factor": round(rng.uniform(0.8, 1.3), 3),
+            "years": _years(rng, 2023, 2030),
+        }
+    if "costs" in kinds:
+        which = rng.sample(["capex", "opex", "routes"], rng.randint(1, 3))
+        data["costs"] = {k: round(rng.uniform(0.8, 1.3), 3) for k in sorted(which)}
+    if "discount_rate" in kinds:
+        data["discount_rate"] = round(rng.uniform(0.02, 0.10), 4)
+    return data
+
+
+def generate(count: int, seed: int, out: Path) -> Path:
+    """Write ``count`` scenario files ``w0000.yaml`` ... to ``out`` (seeded)."""
+    rng = random.Random(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        text = yaml.safe_dump(scenario(rng), sort_keys=True)
+        (out / f"w{i:04d}.yaml").write_text(text, encoding="utf-8")
+    return out
+
+
+def old_tree(commit: str, into: Path) -> Path:
+    """The package of ``commit``, extracted (``git archive``) into ``into``: its PYTHONPATH."""
+    into.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", commit, "berthplan"], check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
+
+
+def timed_sweep(
+    pythonpath: Path, scenarios: Path, out: Path, workers: int, extra: list[str]
+) -> dict[str, Any]:
+    """One ``berthplan sweep`` in a fresh process; wall time from process start to exit."""
+    env = os.environ | {"PYTHONPATH": str(pythonpath)}
+    args = [sys.executable, "-m", "berthplan", "sweep", str(LIAONING), "--scenarios"]
+    args += [str(scenarios), "--out", str(out), "--workers", str(workers), *extra]
+    t0 = time.perf_counter()
+    proc = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - t0
+    n = len(list(scenarios.glob("*.yaml")))
+    load = os.getloadavg()[0]
+    tail = (proc.stdout + proc.stderr).strip().splitlines()[-3:]
+    return {
+        "exit": proc.returncode,
+        "wall_s": wall,
+        "scenarios": n,
+        "per_s": n / wall,
+        "load1": load,
+        "tail": tail,
+    }
+
+
+def _rows(out: Path) -> dict[str, dict[str, str]]:
+    with (out / "summary.csv").open(encoding="utf-8", newline="") as f:
+        return {
+            r["scenario"]: {k: v for k, v in r.items() if k not in RUN_SPECIFIC}
+            for r in csv.DictReader(f)
+        }
+
+
+def same_outputs(old: Path, new: Path) -> list[str]:
+    """Differences between two sweep folders: plan tables byte for byte, summary rows."""
+    diffs = []
+    old_rows, new_rows = _rows(old), _rows(new)
+    for name, row in old_rows.items():
+        if new_rows.get(name) != row:
+            diffs.append(f"summary row {name}")
+        for t in TABLES:
+            a, b = old / name / f"{t}.csv", new / name / f"{t}.csv"
+            if a.exists() != b.exists() or (a.exists() and a.read_bytes() != b.read_bytes()):
+                diffs.append(f"{name}/{t}.csv")
+    return diffs
+
+
+def compare(args: argparse.Namespace) -> None:
+    work = Path(tempfile.mkdtemp(prefix="berthplan-bench-sweep-"))
+    try:
+        scenarios = generate(args.count, args.seed, work / "scenarios")
+        old = old_tree(args.old_commit, work / "old")
+        runs: dict[str, list[dict[str, Any]]] = {"old": [], "new": []}
+        for r in range(args.rounds):
+            order = ["old", "new"] if r % 2 == 0 else ["new", "old"]
+            for which in order:
+                path = old if which == "old" else ROOT
+                out = work / f"{which}-{r}"
+                m = timed_sweep(path, scenarios, out, args.workers, [])
+                m |= {"which": which, "round": r}
+                runs[which].append(m)
+                print(json.dumps(m), flush=True)
+        diffs = same_outputs(work / "old-0", work / "new-0")
+        old_s = statistics.median(m["per_s"] for m in runs["old"])
+        new_s = statistics.median(m["per_s"] for m in runs["new"])
+        summary = {
+            "count": args.count,
+            "workers": args.workers,
+            "old_per_s": round(old_s, 3),
+            "new_per_s": round(new_s, 3),
+            "ratio": round(new_s / old_s, 2),
+            "differences": diffs,
+        }
+        print(json.dumps(summary), flush=True)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            print(f"kept {work}", file=sys.stderr)
+
+
+def run(args: argparse.Namespace) -> None:
+    work = Path(tempfile.mkdtemp(prefix="berthplan-bench-sweep-"))
+    try:
+        scenarios = generate(args.count, args.seed, work / "scenarios")
+        extra = ["--executor", args.executor]
+        m = timed_sweep(ROOT, scenarios, work / "out", args.workers, extra)
+        print(json.dumps(m | {"executor": args.executor}), flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    gen = sub.add_parser("generate", help="write seeded scenario files")
+    cmp_ = sub.add_parser("compare", help="old commit against the work tree, interleaved")
+    one = sub.add_parser("run", help="one sweep of the work tree")
+    for p in (gen, cmp_, one):
+        p.add_argument("--count", type=int, default=40)
+        p.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--out", type=Path, required=True)
+    for p in (cmp_, one):
+        p.add_argument("--workers", type=int, default=2)
+    cmp_.add_argument("--rounds", type=int, default=3)
+    cmp_.add_argument("--old-commit", default="20ffc6a")
+    cmp_.add_argument("--keep", action="store_true", help="keep the sweep folders")
+    one.add_argument("--executor", default="local", choices=["local", "dask"])
+    args = parser.parse_args()
+    if args.command == "generate":
+        print(generate(args.count, args.seed, args.out))
+    elif args.command == "compare":
+        compare(args)
+    else:
+        run(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -154,6 +154,17 @@ CASES: dict[str, Case] = {
         {"r": 2030, "r-small": None},
         over=(Over(opens={"r": None, "r-small": 2030}, rule="targets"),),  # 199,000 TEU
     ),
+    "route-last-year": Case(
+        31 * 0.64,
+        {},
+        {"r": 2032, "r-small": None},
+        over=(Over(opens={"r": None, "r-small": 2032}, rule="targets"),),  # 199,000 TEU
+    ),
+    "demand-second-pair": Case(
+        10.0,
+        {"db": 2030, "gc": None},
+        over=(Over({"db": None, "gc": 2030}, rule="targets"),),  # general capped at demand
+    ),
 }
 
 
@@ -324,6 +335,26 @@ def _containers_one_year(plan: Plan) -> None:
     assert by_year(plan, "container_teu") == approx({2030: 2e5})
     assert by_year(plan, "route_cost") == approx({2030: 31})
     assert by_year(plan, "new_routes") == {2030: 1}
+
+
+@checks("route-last-year")
+def _route_last_year(plan: Plan) -> None:
+    assert by_year(plan, "container_teu") == approx({2030: 1e5, 2031: 1e5, 2032: 2e5})
+    assert by_year(plan, "unserved_teu") == approx({2030: 0, 2031: 0, 2032: 0})
+    assert by_year(plan, "route_cost") == approx({2030: 0, 2031: 0, 2032: 31})
+    assert by_year(plan, "discounted_cost") == approx({2030: 0, 2031: 0, 2032: 19.84})
+
+
+@checks("demand-second-pair")
+def _demand_second_pair(plan: Plan) -> None:
+    capacity = plan.tables["capacity"]
+    general = one(capacity, year=2031, area="A", cargo="general")
+    assert (float(general["capacity"]), float(general["throughput"])) == approx((3e6, 2e6))
+    bulk = one(capacity, year=2031, area="A", cargo="dry_bulk")
+    assert (float(bulk["capacity"]), float(bulk["throughput"])) == approx((1e6, 1e6))
+    assert by_year(plan, "cargo_tons") == approx({2030: 2.9e6, 2031: 3e6})
+    t = one(plan.tables["targets"], year=2031, metric="cargo_tons")
+    assert float(t["achieved"]) == approx(3e6) and bool(t["binding"])
 
 
 # -- the tests ------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from berthplan.analysis import frontier
-from berthplan.analysis.frontier import Spec, Step, run_frontier, step_values
+from berthplan.analysis.frontier import Baseline, Spec, Step, run_frontier, step_values
 from berthplan.cli import studies
 from berthplan.cli.check import register as check_register
 from berthplan.model.io import load
@@ -29,9 +29,16 @@ FLAGSHIP = Path(__file__).parent.parent / "instances" / "liaoning-2023.yaml"
 BERTHS = Spec("berths_10k", 2026)
 
 
-def rows(out: Path) -> list[dict[str, str]]:
+def all_rows(out: Path) -> list[dict[str, str]]:
     with (out / "frontier.csv").open(encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))
+
+
+def rows(out: Path) -> list[dict[str, str]]:
+    """The steps' rows (the first row is the baseline's: see the baseline tests)."""
+    table = all_rows(out)
+    assert table[0]["step"] == "baseline", table[0]
+    return table[1:]
 
 
 def objectives(steps: list[Step]) -> list[float]:
@@ -206,6 +213,10 @@ def test_cli_frontier(tmp_path: Path) -> None:
     result = run(*args, "--out", str(tmp_path))
     assert result.exit_code == 0, result.output
     assert "step 4: target 12  infeasible" in result.output
+    # each step as it finishes, with the count done; the baseline first
+    done = [line for line in result.stdout.splitlines() if line.endswith(" done)")]
+    assert [line.rsplit("(", 1)[1] for line in done] == [f"{n}/4 done)" for n in (1, 2, 3, 4)]
+    assert result.stdout.startswith("baseline: reaches 9  optimal  ")
     assert [r["status"] for r in rows(tmp_path)] == ["optimal", "optimal", "optimal", "infeasible"]
 
 
@@ -253,3 +264,72 @@ def test_cli_frontier_exits_3_when_no_step_is_reachable(tmp_path: Path) -> None:
     assert result.exit_code == 3, result.output
     assert result.output.count("infeasible") >= 2
     assert "no step of the frontier is reachable" in result.output
+
+
+# -- the baseline row, and the frontier of a what-if ----------------------------------------------
+
+
+def test_the_baseline_is_the_plan_without_the_target_forced(
+    berths: tuple[list[Step], Path],
+) -> None:
+    steps, out = berths
+    first = all_rows(out)[0]
+    assert (first["step"], first["status"], first["marginal_cost"]) == ("baseline", "optimal", "")
+    # 9 berths in 2026 without any choice (module docstring), at the cost of targets 8 and 9
+    assert first["target"] == "9.000000"
+    assert float(first["objective"]) == pytest.approx(steps[0].objective, rel=1e-9)
+    assert isinstance(steps, frontier.Steps)
+    assert steps.baseline == Baseline(9.0, "optimal", pytest.approx(steps[0].objective))
+    main = click.Group("berthplan")
+    check_register(main)
+    checked = CliRunner().invoke(main, ["check", str(EXAMPLE), str(out / "baseline")])
+    assert checked.exit_code == 0, checked.output
+
+
+def test_no_baseline_leaves_the_steps_alone(tmp_path: Path) -> None:
+    steps = run_frontier(str(EXAMPLE), BERTHS, [9, 10], tmp_path, baseline=False)
+    assert steps.baseline is None and len(steps) == 2
+    assert [r["step"] for r in all_rows(tmp_path)] == ["1", "2"]
+    assert not (tmp_path / "baseline").exists()
+
+
+def test_cli_frontier_of_a_what_if_is_checked_from_its_record(tmp_path: Path) -> None:
+    scenario = tmp_path / "dear.yaml"
+    scenario.write_text("costs:\n  capex: 1.5\n", encoding="utf-8")
+    out = tmp_path / "f"
+    args = ["--metric", "berths_10k", "--year", "2026", "--from", "9", "--to", "10"]
+    what_if = ["--scenario", str(scenario), "--set", "discount_rate=0.1"]
+    result = run(*args, "--steps", "2", *what_if, "--out", str(out))
+    assert result.exit_code == 0, result.output
+    plain = run_frontier(str(EXAMPLE), BERTHS, [9, 10], tmp_path / "plain", baseline=False)
+    dear = [float(r["objective"]) for r in all_rows(out)]
+    assert len(dear) == 3 and all(d > p for d, p in zip(dear[1:], objectives(plain), strict=True))
+    record = json.loads((out / "step-02" / "solve.json").read_text(encoding="utf-8"))
+    overrides = record["instance"]["overrides"]
+    assert overrides[0] == f"scenario={out / 'step-02.yaml'}"
+    assert 'costs={"capex": 1.5}' in overrides and overrides[-1] == "set discount_rate=0.1"
+    main = click.Group("berthplan")
+    check_register(main)
+    for folder in ("baseline", "step-01", "step-02"):
+        checked = CliRunner().invoke(main, ["check", str(EXAMPLE), str(out / folder)])
+        assert checked.exit_code == 0, (folder, checked.output)
+        assert "overrides solve.json records" in checked.output
+        assert "set discount_rate=0.1" in checked.output
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--set", "targets[berths_10k:2026].value=5"], "the frontier sets target"),
+        (["--set", "nosuch=1"], "nosuch"),
+        (["--scenario", "missing.yaml"], "missing.yaml"),
+    ],
+)
+def test_cli_frontier_refuses_a_bad_what_if_before_solving(
+    tmp_path: Path, extra: list[str], message: str
+) -> None:
+    args = ["--metric", "berths_10k", "--year", "2026", "--from", "9", "--to", "10", *extra]
+    result = run(*args, "--out", str(tmp_path / "f"))
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "f").exists()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from pathlib import Path
 
 import click
 
+from berthplan.cli import verbosity
 from berthplan.cli.util import EXIT_INFEASIBLE, EXIT_SOLVER, FiniteFloat, fail, user_errors
+
+log = logging.getLogger(__name__)
 
 
 @click.command()
@@ -56,8 +60,8 @@ from berthplan.cli.util import EXIT_INFEASIBLE, EXIT_SOLVER, FiniteFloat, fail, 
 @click.option(
     "--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override one value (repeatable)."
 )
-@click.option("--quiet", is_flag=True, help="Print only the status line.")
 @user_errors
+@verbosity.quiet_means("Print only the status line.")
 def baseline(
     file: str,
     out: str,
@@ -68,7 +72,6 @@ def baseline(
     targets: str,
     scenario: str | None,
     sets: tuple[str, ...],
-    quiet: bool,
 ) -> None:
     """Plan an instance FILE by rule of thumb (docs/baseline.md) and write it to --out.
 
@@ -87,7 +90,9 @@ def baseline(
     from berthplan.results import atomic
 
     t0 = time.perf_counter()
+    quiet = verbosity.level() == verbosity.QUIET
     atomic.claim_folder(out, "solve.json", "plan folder")
+    log.info("loading %s", file)
     base = load(file)
     inst, overrides = overridden(base, scenario, sets)
     overruns = committed_overruns(inst)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
 import click
 
+from berthplan.cli.progress import solver_status
 from berthplan.cli.util import EXIT_INFEASIBLE, EXIT_SOLVER, FiniteFloat, fail, user_errors
+
+log = logging.getLogger(__name__)
 
 
 @click.command("replan")
@@ -66,19 +70,21 @@ def replan(
     from berthplan.results.recourse import ExtendedPlan
 
     atomic.claim_folder(out, "solve.json", "plan folder")
+    log.info("loading %s", file)
     base = load(file)
     commit = plan_commitment(plan_dir, year)
     known = load_actuals(actuals) if actuals else None
     rolled = roll_forward(base, commit, known)
     steps: list[dict[str, object]] = []
     try:
-        if foresight is None:
-            plan = solve(rolled, solver, time_limit=time_limit, gap=gap)
-        else:
-            from berthplan.analysis.rolling import roll
+        with solver_status("re-planning" if foresight is None else "rolling horizon"):
+            if foresight is None:
+                plan = solve(rolled, solver, time_limit=time_limit, gap=gap)
+            else:
+                from berthplan.analysis.rolling import roll
 
-            done = roll(base, commit, foresight, solver, known)
-            plan, steps = done.plan, done.steps
+                done = roll(base, commit, foresight, solver, known)
+                plan, steps = done.plan, done.steps
     except InfeasibleError as e:
         fail(f"{file} from {year}: infeasible\n{e}", EXIT_INFEASIBLE)
     except SolveError as e:

@@ -8,8 +8,17 @@ from typing import Any
 
 import click
 
-from berthplan.analysis.frontier import Spec, Step, decreasing, run_frontier, step_values
+from berthplan.analysis.frontier import (
+    Baseline,
+    Spec,
+    Step,
+    WhatIf,
+    decreasing,
+    run_frontier,
+    step_values,
+)
 from berthplan.analysis.sweep import METRICS, SOLVED, Options, SweepReport, run_sweep
+from berthplan.cli.progress import solver_status
 from berthplan.cli.util import EXIT_INFEASIBLE, FiniteFloat, user_errors
 
 __all__ = ["register"]
@@ -61,6 +70,15 @@ def register(group: click.Group) -> None:
     _register_frontier(group)
 
 
+def _step_line(s: Step | Baseline, total: int) -> str:
+    """``step 2: target 10  optimal  123.456  (2/5 done)``; the baseline's reached value."""
+    cost = "" if s.objective is None else f"  {s.objective:,.3f}"
+    if isinstance(s, Baseline):
+        reached = "" if s.reached is None else f": reaches {s.reached:,.0f}"
+        return f"baseline{reached}  {s.status}{cost}"
+    return f"step {s.step}: target {s.target:,.0f}  {s.status}{cost}  ({s.step}/{total} done)"
+
+
 def _register_frontier(group: click.Group) -> None:
     """Add the ``frontier`` command to ``group``.
 
@@ -83,31 +101,43 @@ def _register_frontier(group: click.Group) -> None:
     @click.option("--solver", default="highs", show_default=True, help="Backend or profile.")
     @click.option("--time-limit", type=FiniteFloat(min=0, min_open=True), help="Per step.")
     @click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder.")
+    @click.option("--scenario", type=click.Path(dir_okay=False), help="Scenario file (YAML).")
+    @click.option(
+        "--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override (repeatable)."
+    )
+    @click.option("--no-baseline", is_flag=True, help="Skip the baseline (target not forced).")
     @user_errors
     def frontier(file: str, metric: str, year: int, port: str | None, **o: Any) -> None:
         """Trade cost against one target of FILE: solve it hard at --steps values.
 
         Writes OUT/frontier.csv (step, target, objective, status, marginal costs),
-        OUT/frontier.png and one plan folder per step (OUT/step-NN). Unreachable steps are
-        marked infeasible with an empty objective. Each step is printed as it is solved; exit
-        3 when no step is reachable.
+        OUT/frontier.png and one plan folder per step (OUT/step-NN). The first row, step
+        `baseline`, is the plan without the target forced (OUT/baseline; its target column:
+        the value it reaches). --scenario and --set apply to every step, as in solve.
+        Unreachable steps are marked infeasible with an empty objective. Each step is printed
+        as it is solved; exit 3 when no step is reachable.
         """
         spec = Spec(metric, year, port)
         values = step_values(o["lo"], o["hi"], o["steps"])
+        with solver_status("frontier") as status:
 
-        def show(s: Step) -> None:
-            cost = "" if s.objective is None else f"  {s.objective:,.3f}"
-            click.echo(f"step {s.step}: target {s.target:,.0f}  {s.status}{cost}")
+            def start(n: int, value: float | None) -> None:
+                if status is not None:
+                    where = "baseline" if value is None else f"step {n}/{len(values)}"
+                    status.restart(f"frontier {where}")
 
-        steps = run_frontier(
-            file,
-            spec,
-            values,
-            o["out"],
-            solver=o["solver"],
-            time_limit=o["time_limit"],
-            on_step=show,
-        )
+            steps = run_frontier(
+                file,
+                spec,
+                values,
+                o["out"],
+                solver=o["solver"],
+                time_limit=o["time_limit"],
+                on_step=lambda s: click.echo(_step_line(s, len(values))),
+                what_if=WhatIf(o["scenario"], tuple(o["sets"])),
+                baseline=not o["no_baseline"],
+                on_start=start,
+            )
         for n in decreasing(steps):
             click.echo(f"warning: step {n} costs less than a lower target (not optimal)", err=True)
         click.echo(f"frontier written to {Path(o['out']) / 'frontier.csv'}")

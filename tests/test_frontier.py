@@ -279,7 +279,9 @@ def test_the_baseline_is_the_plan_without_the_target_forced(
     assert first["target"] == "9.000000"
     assert float(first["objective"]) == pytest.approx(steps[0].objective, rel=1e-9)
     assert isinstance(steps, frontier.Steps)
-    assert steps.baseline == Baseline(9.0, "optimal", pytest.approx(steps[0].objective))
+    assert isinstance(steps.baseline, Baseline)
+    assert (steps.baseline.reached, steps.baseline.status) == (9.0, "optimal")
+    assert steps.baseline.objective == pytest.approx(steps[0].objective, rel=1e-9)
     main = click.Group("berthplan")
     check_register(main)
     checked = CliRunner().invoke(main, ["check", str(EXAMPLE), str(out / "baseline")])

@@ -195,8 +195,13 @@ class Sets:
         if not calls or not len(zr):
             return sp.csr_matrix(shape)
         c_route, c_area, c_teu, c_growth = (np.array(v) for v in zip(*calls, strict=True))
-        # every (opening column, call of its route) pair, then every year from the opening on
-        k, c = np.nonzero(zr[:, None] == c_route[None, :])
+        # every (opening column, call of its route) pair (a route's columns are contiguous:
+        # no (columns x calls) mask), then every year from the opening on
+        lo = np.searchsorted(zr, c_route, "left")
+        counts = np.searchsorted(zr, c_route, "right") - lo
+        c = np.repeat(np.arange(len(c_route), dtype=np.int64), counts)
+        offset = np.repeat(lo - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
+        k = offset + np.arange(len(c), dtype=np.int64)
         on = self.years[None, :] >= zt[k][:, None]
         pair, yi = np.nonzero(on)
         kk, cc = k[pair], c[pair]

@@ -134,6 +134,15 @@ class Options:
 
     ``progress`` (never recorded in solve.json) receives :class:`Progress` records from the
     backends that have a callback (HiGHS); the others never call it.
+
+    ``start`` (a value per column) is a candidate plan a backend may use as a hint; it is
+    never trusted for status or bound: a backend that takes it
+    (``capabilities.warm_start``) checks it against every bound and row first
+    (:mod:`berthplan.backends.start`) and keeps it as the plan only if it finds nothing
+    better. ``cutoff`` is an objective value known to be attainable: only plans better than it
+    are sought. ``node_limit`` is a work limit on branch-and-bound nodes (deterministic,
+    unlike a time limit) for the backends that have one. None of the three is recorded in
+    solve.json.
     """
 
     time_limit: float | None = None
@@ -143,6 +152,9 @@ class Options:
     verbose: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
     progress: ProgressFn | None = field(default=None, compare=False, repr=False)
+    start: NDArray[np.float64] | None = field(default=None, compare=False, repr=False)
+    cutoff: float | None = None
+    node_limit: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -20,6 +20,7 @@ from berthplan.backends.base import (
     relative_gap,
 )
 from berthplan.backends.guard import stoppable
+from berthplan.backends.start import merge, prepare
 from berthplan.errors import UsageError
 
 
@@ -53,9 +54,10 @@ class HighsBackend:
         import highspy
 
         t0 = time.perf_counter()
+        start = prepare(model, options)
         with captured_stdout() as out:
             h = highspy.Highs()  # type: ignore[no-untyped-call]
-            _set_options(h, options, budget(options, t0))
+            _set_options(h, options, budget(options, t0), start.limit)
             passed = h.passModel(_lp(model))
             if passed == highspy.HighsStatus.kError:
                 # e.g. a coefficient at or above HiGHS's infinity (1e15 after scaling): it
@@ -76,7 +78,9 @@ class HighsBackend:
             info = h.getInfo()
             values = np.array(h.getSolution().col_value, dtype=float)
         wall = time.perf_counter() - t0
-        return _result(h, status, info, values, model, wall, "".join(out))
+        return merge(
+            _result(h, status, info, values, model, wall, "".join(out)), start, options.gap
+        )
 
 
 def _report(h: Any, throttle: Throttle) -> None:
@@ -118,8 +122,19 @@ def _lp(model: Arrays) -> Any:
     return lp
 
 
-def _set_options(h: Any, options: Options, time_limit: float | None) -> None:
+def _set_options(
+    h: Any, options: Options, time_limit: float | None, cutoff: float | None = None
+) -> None:
+    """HiGHS's options; ``cutoff``: only plans below it are sought (its ``objective_bound``).
+
+    The start itself is never passed to HiGHS (``setSolution``): see
+    :mod:`berthplan.backends.start`.
+    """
     values: dict[str, Any] = {"output_flag": options.verbose, "log_to_console": True}
+    if cutoff is not None:
+        values["objective_bound"] = float(cutoff)
+    if options.node_limit is not None:
+        values["mip_max_nodes"] = int(options.node_limit)
     if time_limit is not None:
         values["time_limit"] = float(time_limit)
     if options.gap is not None:

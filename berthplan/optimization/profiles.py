@@ -10,6 +10,7 @@
     threads = 2
     seed = 1
     verbose = true
+    heuristic = "auto"       # RENS before the full solve: auto (big models), on, off
     [extra]                  # passed through to the backend; unknown keys are its error
     mip_heuristic_effort = 0.2
 
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -40,6 +41,12 @@ class Profile(BaseModel):
     threads: Annotated[int, Field(ge=1)] | None = Field(None, description="Solver threads.")
     seed: Annotated[int, Field(ge=0)] | None = Field(None, description="Random seed.")
     verbose: bool = Field(True, description="Let the solver write its log.")
+    heuristic: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="Find a plan first with RENS (berthplan.optimization.primal) and hand it "
+        "to the full solve as a start and cutoff: auto (models with at least "
+        "primal.MIN_INTEGERS integer columns, backends that take a start), on or off.",
+    )
     extra: dict[str, Any] = Field(default_factory=dict, description="Backend-specific options.")
 
     @field_validator("extra")
@@ -57,7 +64,7 @@ class Profile(BaseModel):
 
     def options(self, **overrides: Any) -> Options:
         """The profile's options, with the non-None ``overrides`` (CLI flags) applied."""
-        values = self.model_dump(exclude={"backend"}) | {
+        values = self.model_dump(exclude={"backend", "heuristic"}) | {
             k: v for k, v in overrides.items() if v is not None
         }
         return Options(**values)

@@ -13,13 +13,20 @@ import numpy as np
 
 from berthplan import backends
 from berthplan.backends import Backend, Options, Result, Status
-from berthplan.backends.base import MAX_THREADS, ProgressFn, current_progress
+from berthplan.backends.base import (
+    MAX_THREADS,
+    Progress,
+    ProgressFn,
+    current_progress,
+    relative_gap,
+)
 from berthplan.backends.guard import Guarded
 from berthplan.errors import UsageError
 from berthplan.model.instance import Instance
 from berthplan.model.io import validate_instance
 from berthplan.model.records import CARGO_CLASSES
 from berthplan.model.validate import committed_overruns
+from berthplan.optimization import primal
 from berthplan.optimization.formulation import Built, build
 from berthplan.optimization.infeasibility import (
     Conflict,
@@ -139,9 +146,7 @@ def solve(
     profile = solver if isinstance(solver, Profile) else resolve(solver)
     overrides: dict[str, Any] = {"time_limit": time_limit, "gap": gap, "threads": threads}
     if options is not None:
-        opts = Options(
-            **(options.as_dict() | {k: v for k, v in overrides.items() if v is not None})
-        )
+        opts = replace(options, **{k: v for k, v in overrides.items() if v is not None})
     else:
         opts = profile.options(**overrides)
     opts = replace(opts, progress=progress or current_progress())
@@ -163,7 +168,7 @@ def solve(
     )
     backend = budget.guarded(inner, arrays, solver)
     log.info("solving with %s", solver)
-    result = backend.solve(arrays, opts)
+    result, t_heuristic = _solve_model(backend, arrays, opts, profile.heuristic)
     log.info("%s: %s in %.2f s", solver, result.status.value, time.perf_counter() - t_built)
     status = result.status.value
     if result.status == Status.INFEASIBLE:
@@ -183,12 +188,51 @@ def solve(
         wall_time=time.perf_counter() - t0,
         model_size=size,
         log=result.log,
-        timings={"build_s": t_built - t0, "solve_s": t_solved - t_built},
+        timings={"build_s": t_built - t0, "solve_s": t_solved - t_built}
+        | ({} if t_heuristic is None else {"heuristic_s": t_heuristic}),
     )
     plan = Plan(instance, decisions_from(built, result.x), info, sets=built.sets)
     verify(plan, solver)
     log.debug("plan recomputed and checked in %.2f s", time.perf_counter() - t_solved)
     return plan
+
+
+def _solve_model(
+    backend: Backend, arrays: Arrays, opts: Options, heuristic: str
+) -> tuple[Result, float | None]:
+    """The full solve, after the RENS heuristic where ``heuristic`` asks for it.
+
+    The heuristic's plan goes to the full solve as a start and cutoff; its status and bound
+    come from the full model (:mod:`berthplan.backends.start`). If the full solve never
+    started (the budget ran out), the plan is kept with the LP relaxation's bound. Returns
+    the result and the heuristic's seconds (None when it did not run).
+    """
+    if not primal.wanted(heuristic, arrays, backend):
+        return backend.solve(arrays, opts), None
+    found = primal.rens(backend, arrays, opts)
+    if found is None:
+        return backend.solve(arrays, opts), None
+    if opts.progress is not None:
+        gap = relative_gap(found.objective, found.lp_bound)
+        opts.progress(Progress(found.seconds, found.objective, found.lp_bound, gap))
+    cutoff = found.objective if opts.cutoff is None else min(opts.cutoff, found.objective)
+    result = backend.solve(arrays, replace(opts, start=found.x, cutoff=cutoff))
+    if result.has_solution or result.status in (Status.INFEASIBLE, Status.ERROR):
+        return result, found.seconds
+    bound = found.lp_bound if result.bound is None else max(result.bound, found.lp_bound)
+    bound = min(bound, found.objective)
+    kept = Result(
+        Status.FEASIBLE,
+        found.x,
+        found.objective,
+        bound,
+        relative_gap(found.objective, bound),
+        result.wall_time,
+        result.log,
+        f"{result.message}; the heuristic's plan kept",
+        result.interrupted,
+    )
+    return kept, found.seconds
 
 
 def verify(plan: Plan, solver: str) -> None:

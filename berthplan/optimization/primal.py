@@ -1,0 +1,114 @@
+"""A good plan early for big models: RENS, a restricted MIP around the LP relaxation.
+
+On the national rung HiGHS alone finds no plan, or a poor one, in ten minutes, while its bound
+is within about 1 % of the best known plan (issue 11): finding plans is what fails. RENS
+(Berthold 2014) solves the LP relaxation, fixes every integer column whose LP value is already
+integral, and solves the small MIP that is left with a node limit. Its plan is then handed to
+the full solve as a start and a cutoff (:mod:`berthplan.backends.start`): the full solve looks
+only for better plans, keeps this one if it finds none, and its bound (a bound on the full
+model, never the restricted one's) decides the status.
+
+Deterministic: the LP and the restricted MIP are bounded by a node limit, not by time; a time
+limit only applies when the user's budget would run out first (then the plan may differ, and
+the full solve decides its status).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
+from numpy.typing import NDArray
+
+from berthplan.backends import Backend, Options, Status
+from berthplan.backends.start import feasible, objective
+from berthplan.optimization.sparse import Arrays
+
+log = logging.getLogger(__name__)
+
+MIN_INTEGERS = 20_000
+"""Integer columns from which the default solve runs the heuristic first (``auto``).
+
+Measured (benchmarks/README.md, issue 11): national (69,265) reaches its first plan minutes
+sooner; Liaoning (395) and the small and medium rungs solve in seconds, where the extra LP
+would only add time."""
+
+SUB_GAP = 0.005
+"""Relative gap asked of the restricted MIP (its plan is improved by the full solve)."""
+
+SUB_NODES = 1_000
+"""Node limit of the restricted MIP: a work limit, so the plan is the same on every run."""
+
+LP_SHARE, SUB_SHARE = 0.25, 0.25
+"""Most of the time limit the LP and the restricted MIP may each take."""
+
+
+@dataclass(frozen=True)
+class Incumbent:
+    """A plan the heuristic found: column values, objective, the LP bound, seconds taken."""
+
+    x: NDArray[np.float64]
+    objective: float
+    lp_bound: float
+    seconds: float
+
+
+def wanted(mode: str, arrays: Arrays, backend: Backend) -> bool:
+    """Whether to run the heuristic: ``on``, ``off``, or ``auto`` (big models, a backend
+    that takes a start)."""
+    if mode == "off" or not backend.capabilities.warm_start or not arrays.integer.any():
+        return False
+    return mode == "on" or int(arrays.integer.sum()) >= MIN_INTEGERS
+
+
+def restricted(arrays: Arrays, x_lp: NDArray[np.float64], tol: float = 1e-6) -> Arrays:
+    """``arrays`` with every integer column whose LP value is integral fixed to it."""
+    ints = np.flatnonzero(arrays.integer)
+    values = x_lp[ints]
+    rounded = np.round(values)
+    fix = ints[np.abs(values - rounded) <= tol]
+    lb, ub = arrays.lb.copy(), arrays.ub.copy()
+    lb[fix] = ub[fix] = np.round(x_lp[fix])
+    return replace(arrays, lb=lb, ub=ub)
+
+
+def rens(backend: Backend, arrays: Arrays, options: Options) -> Incumbent | None:
+    """A plan of ``arrays`` from the restricted MIP around its LP relaxation, or None.
+
+    ``options`` are the user's (threads, seed, time limit, progress): each phase takes at most
+    its share of the time limit. The plan returned meets every bound and row of ``arrays``.
+    """
+    t0 = time.perf_counter()
+    limit = options.time_limit
+    base = Options(threads=options.threads, seed=options.seed, verbose=False)
+    lp = backend.solve(
+        replace(arrays, integer=np.zeros_like(arrays.integer)),
+        replace(base, time_limit=None if limit is None else LP_SHARE * limit),
+    )
+    if lp.status != Status.OPTIMAL or lp.x is None or lp.objective is None:
+        log.info("heuristic: the LP relaxation ended %s; skipped", lp.status.value)
+        return None
+    log.info("heuristic: LP bound %.6f in %.1f s", lp.objective, time.perf_counter() - t0)
+    sub = restricted(arrays, lp.x)
+    fixed = int(np.sum(sub.lb[arrays.integer] == sub.ub[arrays.integer]))
+    found = backend.solve(
+        sub,
+        replace(
+            base,
+            gap=SUB_GAP,
+            node_limit=SUB_NODES,
+            time_limit=None if limit is None else SUB_SHARE * limit,
+        ),
+    )
+    seconds = time.perf_counter() - t0
+    if not found.has_solution or found.x is None or not feasible(arrays, found.x):
+        log.info("heuristic: no plan (%s, %d of %d fixed)", found.status.value, fixed, sub.c.size)
+        return None
+    value = objective(arrays, found.x)
+    log.info("heuristic: plan %.6f in %.1f s (%d integer columns fixed)", value, seconds, fixed)
+    return Incumbent(found.x, value, float(lp.objective), seconds)
+
+
+__all__ = ["MIN_INTEGERS", "Incumbent", "rens", "restricted", "wanted"]

@@ -14,12 +14,12 @@ import pandas as pd
 from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from berthplan.results.plan import Plan
 from berthplan.viz.context import Context
 from berthplan.viz.figures import HARD, SCALE, SOFT, targets_of
-from berthplan.viz.style import empty, figure, style, years_axis
+from berthplan.viz.style import WIDE, empty, figure, style, years_axis
 
 __all__ = [
     "AT_BUDGET",
@@ -121,6 +121,7 @@ def objective_figure(parts: Sequence[tuple[str, float]], money: str) -> Figure:
             ax.annotate(
                 f"{v:,.1f}", (max(v, 0), i), (4, 0), textcoords="offset points", va="center"
             )
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
         ax.set_xlabel(f"discounted {money}")
         ax.margins(x=0.15)
     return fig
@@ -159,7 +160,7 @@ def ports_figure(plan: Plan, ports: Sequence[str], tons_per_teu: float) -> Figur
     with style():
         cols = 3 if len(ports) > 2 else max(1, len(ports))
         rows = max(1, math.ceil(len(ports) / cols))
-        fig = figure(2.3 * rows + 0.6)
+        fig = figure(2.3 * rows + 0.6, WIDE)
         axes = fig.subplots(rows, cols, squeeze=False).ravel().tolist()
         fig.suptitle("Per port: throughput and capacity in Mt (containers at tons per TEU)")
         cap = plan.table("capacity")
@@ -199,7 +200,7 @@ def ports_figure(plan: Plan, ports: Sequence[str], tons_per_teu: float) -> Figur
                         label="cargo_tons target (" + ("hard)" if hard else "soft)"),
                     )
             ax.set_title(port)
-            years_axis(ax, years)
+            years_axis(ax, years, most=8)
             ax.tick_params(labelsize=7.5)
         for ax in axes[len(ports) :]:
             ax.set_axis_off()
@@ -240,7 +241,7 @@ def overlay_figure(labels: Sequence[str], plans: Sequence[Plan], money: str) -> 
                 )
             ax.set_title(title)
             ax.set_ylabel(money if unit == "money" else unit)
-            years_axis(ax, sorted(every))
+            years_axis(ax, sorted(every), most=8)
         handles, names = axes[0].get_legend_handles_labels()
         fig.legend(handles, names, loc="outside lower center", ncols=min(4, len(names)))
     return fig

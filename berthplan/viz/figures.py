@@ -24,7 +24,7 @@ from berthplan.errors import UsageError
 from berthplan.results import atomic
 from berthplan.results.folder import read_plan, records
 from berthplan.results.plan import Plan
-from berthplan.viz.style import DPI, empty, figure, png_bytes, style, years_axis
+from berthplan.viz.style import DPI, WIDE, empty, figure, png_bytes, style, years_axis
 
 __all__ = [
     "DPI",
@@ -66,7 +66,7 @@ def _built(plan: Plan) -> list[dict[str, Any]]:
 
 def _gantt_axes(ax: Axes, rows: list[dict[str, Any]], horizon: list[int]) -> None:
     """Labels, port separators, horizon shading, year ticks and the stage legend."""
-    labels = [f"{r['port']}: {_short(r['name'] or r['project_id'], 34)}" for r in rows]
+    labels = [f"{r['port']}: {_short(r['name'] or r['project_id'], 42)}" for r in rows]
     ax.set_yticks(range(len(rows)), labels=labels)
     ax.set_ylim(len(rows) - 0.5, -0.5)
     for i in range(1, len(rows)):
@@ -75,11 +75,13 @@ def _gantt_axes(ax: Axes, rows: list[dict[str, Any]], horizon: list[int]) -> Non
     if horizon:
         ax.axvspan(horizon[0], horizon[-1] + 1, color="0.93", zorder=0)
     first = min([r["start_year"] for r in rows] + horizon[:1])
-    years_axis(ax, list(range(first, max(r["completion_year"] for r in rows) + 1)), 0.5)
+    years_axis(ax, list(range(first, max(r["completion_year"] for r in rows) + 1)), 0.5, 12)
     stages = {str(r["stage"]) for r in rows}
-    handles = [Patch(color=c, label=s) for s, c in STAGE_COLORS.items() if s in stages]
+    handles = [Patch(color=c, label=f"stage {s}") for s, c in STAGE_COLORS.items() if s in stages]
     handles.append(Patch(color="0.93", label="planning horizon"))
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), title="stage")
+    fig = ax.get_figure()
+    assert isinstance(fig, Figure)
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles))
     ax.set_xlabel("construction years (bar: start year to completion year)")
 
 
@@ -98,7 +100,7 @@ def gantt_figure(plan: Plan, limit: int | None = None) -> Figure:
             keep = sorted(range(len(rows)), key=lambda i: -float(rows[i]["capex"]))[:limit]
             title += f" (the {limit} largest by capex of {len(rows)} built projects)"
             rows = [rows[i] for i in sorted(keep)]
-        fig = figure(max(2.4, 1.3 + 0.3 * len(rows)))
+        fig = figure(max(2.4, 1.5 + 0.3 * len(rows)), WIDE)
         ax = fig.add_subplot()
         ax.set_title(title)
         if not rows:
@@ -163,7 +165,7 @@ def _panel(
         _draw_targets(ax, targets, scale)
     ax.set_title(title)
     ax.set_ylabel(label)
-    years_axis(ax, years)
+    years_axis(ax, years, most=8)
 
 
 def tons_per_teu(plan: Plan) -> float:
@@ -259,7 +261,7 @@ def kpi_figure(plan: Plan) -> Figure:
             _draw_targets(ax, targets_of(plan, metric, None), scale)
             ax.set_title(metric)
             ax.set_ylabel(unit)
-            years_axis(ax, years)
+            years_axis(ax, years, most=8)
         _legend(fig, axes)
     return fig
 

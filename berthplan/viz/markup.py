@@ -30,7 +30,7 @@ nav { font-size: 0.9em; margin: 0.5em 0 1em; display: flex; flex-wrap: wrap; gap
 table { border-collapse: collapse; margin: 0.5em 0 1em; font-size: 0.85em; }
 th, td { border: 1px solid #ccc; padding: 2px 8px; text-align: right; }
 th { background: #f0f0f0; position: sticky; top: 0; } td.text { text-align: left; }
-td.text { max-width: 28em; overflow-wrap: anywhere; }
+td.text { max-width: 36em; } .scroll td, .scroll th { white-space: nowrap; }
 tr.short td { background: #f4c7c3; } tr.tight td { background: #fff2cc; }
 tr.at-budget td { background: #f4c7c3; font-weight: bold; } tr.near td { background: #fff2cc; }
 tr.total td { font-weight: bold; border-top: 2px solid #888; }

@@ -131,7 +131,8 @@ def ports(plan: Plan, ctx: Context) -> list[str]:
         note(
             f"Containers count at {tpt:g} t per TEU in the chart. Demand ceilings "
             "apply to non-container cargo; container demand is what open routes offer "
-            "(unserved TEU: see Shortfalls)."
+            "(unserved TEU: see Shortfalls). Throughput above the capacity line: see "
+            "How to read capacity, below."
         )
     )
     header, rows = port_rows(plan, ctx)

@@ -20,9 +20,9 @@ from berthplan.analysis.compare import compare
 from berthplan.results import atomic
 from berthplan.results.folder import read_plan, records
 from berthplan.results.plan import Plan
-from berthplan.viz.comparing import compare_section, render_comparison
+from berthplan.viz.comparing import comparability, compare_section, render_comparison
 from berthplan.viz.context import context
-from berthplan.viz.markup import img, page, section, table
+from berthplan.viz.markup import esc, img, page, section, table, warning
 from berthplan.viz.ports import capacity, ports
 from berthplan.viz.sections import SECTIONS, build_sections
 
@@ -76,14 +76,19 @@ def report_html(
     parts["capacity"] = capacity(plan, ctx)
     if "queues" in plan.tables:
         parts["queues"] = _queues(plan)
+    head = f"<p>{esc(plan.get('status'))} plan of {esc(plan.get('instance.name'))}</p>"
     if compare_with:
         c = compare([plan, *compare_with])
         contexts = [ctx, *(context(p) for p in c.plans[1:])]
         parts["comparison"] = compare_section(c, contexts)
+        differ = comparability(list(c.labels), contexts)
+        if differ:  # said at the top too: a reader may skip to the numbers
+            head += warning(
+                f"Compared plans: {esc('; '.join(differ))}; their discounted costs are not "
+                'comparable (see <a href="#comparison">the comparison</a>).'
+            )
     done = [(k, HEADINGS[k], section(k, HEADINGS[k], parts[k])) for k in HEADINGS if k in parts]
-    title = f"berthplan report: {plan.get('instance.name')}"
-    status = f"<p>{plan.get('status')} plan of {plan.get('instance.name')}</p>"
-    return page(title, status, done)
+    return page(f"berthplan report: {plan.get('instance.name')}", head, done)
 
 
 def write_report(

@@ -52,7 +52,17 @@ def _horizon(plan: Plan) -> list[int]:
 
 
 def _money(v: Any) -> str:
+    """Money to one decimal (the tables' columns then align on the point)."""
     return "" if v is None or pd.isna(v) else f"{float(v):,.1f}"
+
+
+def _whole(v: Any) -> float | None:
+    """A volume rounded to a whole number (TEU, tonnes)."""
+    return None if v is None or pd.isna(v) else float(round(float(v)))
+
+
+def _no_budget(ctx: Context) -> str:
+    return "no budget" if ctx.known else ""
 
 
 def breakdown(plan: Plan) -> list[tuple[str, float]]:
@@ -206,7 +216,7 @@ def budget(plan: Plan, ctx: Context) -> list[str]:
         limit = ctx.budget.get(year)
         state = budget_state(capex, limit)
         share = None if not limit else f"{capex / limit:.1%}"
-        rows.append([year, capex, limit, share, state or ("no budget" if ctx.known else "")])
+        rows.append([year, _money(capex), _money(limit), share, state or _no_budget(ctx)])
         classes.append(
             {"at budget": "at-budget", "over": "at-budget", "near": "near"}.get(state, "")
         )
@@ -231,7 +241,7 @@ def budget(plan: Plan, ctx: Context) -> list[str]:
             "still under construction."
         )
     )
-    return [*parts, table(header, rows, classes, numeric=(0, 3))]
+    return [*parts, table(header, rows, classes, numeric=(0, 1, 2, 3))]
 
 
 def objective(plan: Plan, ctx: Context) -> list[str]:
@@ -267,9 +277,8 @@ def objective(plan: Plan, ctx: Context) -> list[str]:
     ]
     header = ["year", *[f"{c.replace('_', ' ')}" for c in cols]]
     out.append(f"<h3>Per year ({esc(ctx.money)}; undiscounted except the last column)</h3>")
-    out.append(
-        table(header, [[r["year"], *(r[c] for c in cols)] for r in records(k)], numeric=(0,))
-    )
+    rows_ = [[r["year"], *(_money(r[c]) for c in cols)] for r in records(k)]
+    out.append(table(header, rows_, numeric=tuple(range(len(header)))))
     return out
 
 
@@ -299,14 +308,19 @@ def shortfalls(plan: Plan, ctx: Context) -> list[str]:
             )
         )
         rows2 = [
-            [r["year"], r["unserved_teu"], r["unserved_tons"], r["penalty_cost"]]
+            [
+                r["year"],
+                _whole(r["unserved_teu"]),
+                _whole(r["unserved_tons"]),
+                _money(r["penalty_cost"]),
+            ]
             for r in records(unserved)
         ]
         out.append(
             table(
                 ["year", "unserved TEU", "unserved t", f"penalties ({ctx.money_unit})"],
                 rows2,
-                numeric=(0,),
+                numeric=(0, 3),
             )
         )
     pools = [s for s in plan.record.get("shortfalls") or [] if s.get("pools_at_limit")]

@@ -13,10 +13,11 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["DPI", "RC", "WIDTH", "empty", "figure", "png_bytes", "style", "years_axis"]
+__all__ = ["DPI", "RC", "WIDE", "WIDTH", "empty", "figure", "png_bytes", "style", "years_axis"]
 
 DPI = 100
 WIDTH = 10.0  # inches; heights grow with the content (rows of bars or panels)
+WIDE = 13.0  # inches: charts with long labels or many panels (1,300 px, within a 1,400 px page)
 RC: dict[str, Any] = {"svg.hashsalt": "berthplan", "font.family": "DejaVu Sans", "font.size": 8.5}
 RC |= {"axes.titlesize": 9.5, "figure.dpi": DPI, "savefig.dpi": DPI}
 """rcParams over matplotlib's default style, for every figure (fixed: deterministic output)."""
@@ -28,8 +29,9 @@ def style() -> Iterator[None]:
         yield
 
 
-def figure(height: float) -> Figure:
-    fig = Figure(figsize=(WIDTH, round(height, 2)), dpi=DPI, layout="constrained")
+def figure(height: float, width: float = WIDTH) -> Figure:
+    """A constrained-layout figure of ``width`` x ``height`` inches with its own Agg canvas."""
+    fig = Figure(figsize=(width, round(height, 2)), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
 
@@ -42,8 +44,9 @@ def png_bytes(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-def years_axis(ax: Axes, years: list[int], offset: float = 0.0) -> None:
-    ticks = years[:: max(1, math.ceil(len(years) / 16))]
+def years_axis(ax: Axes, years: list[int], offset: float = 0.0, most: int = 16) -> None:
+    """Year ticks (at ``year + offset``), every k-th year so that at most ``most`` show."""
+    ticks = years[:: max(1, math.ceil(len(years) / most))]
     ax.set_xticks([y + offset for y in ticks], labels=[str(y) for y in ticks])
 
 

@@ -7,7 +7,6 @@ from typing import Literal
 import click
 
 from berthplan.cli.util import user_errors
-from berthplan.generator.generate import construct, write_atomic
 from berthplan.generator.sizes import SIZES
 
 __all__ = ["generate_command", "register"]
@@ -35,6 +34,7 @@ def generate_command(
     size: str, seed: int, out: str, pools: bool, force: bool, **knobs: int | None
 ) -> None:
     """Write a seeded synthetic instance, feasible by construction, to OUT."""
+    from berthplan.generator.generate import construct, write_atomic
     from berthplan.results import atomic
 
     path = atomic.claim_file(out, force)

@@ -156,6 +156,7 @@ def solve(
         solve_uncertain(file, out, solver, limits, uncertainty, commit_years, risk, quiet)
         return
 
+    log.info("loading %s", file)  # first, before the imports: a sign of life within a second
     from berthplan.model.io import load
     from berthplan.model.scenario import overridden
     from berthplan.optimization.solve import InfeasibleError, SolveError
@@ -166,7 +167,6 @@ def solve(
     atomic.claim_folder(out, "solve.json", "plan folder")
     try:
         with time_budget(time_limit, started):
-            log.info("loading %s", file)
             base = load(file)
             inst, overrides = overridden(base, scenario, sets)
             with solver_status():

@@ -1,30 +1,36 @@
-"""The studies' commands: ``sweep`` (many scenarios in parallel) and ``frontier``."""
+"""The studies' commands: ``sweep`` (many scenarios in parallel) and ``frontier``.
+
+The analysis modules (pandas, the solvers) are imported when a command runs, so that every
+command starts printing within a fraction of a second.
+"""
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from berthplan.analysis.frontier import (
-    Baseline,
-    Spec,
-    Step,
-    WhatIf,
-    decreasing,
-    run_frontier,
-    step_values,
-)
-from berthplan.analysis.sweep import METRICS, SOLVED, Options, SweepReport, run_sweep
 from berthplan.cli.progress import solver_status
 from berthplan.cli.util import EXIT_INFEASIBLE, FiniteFloat, user_errors
 
-__all__ = ["register"]
+if TYPE_CHECKING:
+    from berthplan.analysis.frontier import Baseline, Step
+    from berthplan.analysis.sweep import SweepReport
+
+__all__ = ["METRICS", "register"]
+
+log = logging.getLogger(__name__)
+
+METRICS = ("cargo_tons", "container_teu", "berths_10k", "new_routes")
+"""The metrics a frontier can move (those of :mod:`berthplan.analysis.sweep`, unimported)."""
 
 
 def _echo_report(report: SweepReport) -> None:
+    from berthplan.analysis.sweep import SOLVED
+
     counts = f"{len(report.solved)} solved, {len(report.skipped)} skipped (finished)"
     click.echo(f"{len(report.rows)} scenarios: {counts}, {len(report.failed)} failed")
     for row in report.rows:
@@ -63,6 +69,8 @@ def register(group: click.Group) -> None:
         are skipped unless --force, so re-running completes an interrupted sweep. Exit 0 when
         every scenario has a plan, 2 if one was invalid, 3 if one was infeasible, 4 otherwise.
         """
+        from berthplan.analysis.sweep import Options, run_sweep
+
         report = run_sweep(file, scenarios, out, Options(**options, progress=True))
         _echo_report(report)
         sys.exit(report.exit_code)
@@ -72,6 +80,8 @@ def register(group: click.Group) -> None:
 
 def _step_line(s: Step | Baseline, total: int) -> str:
     """``step 2: target 10  optimal  123.456  (2/5 done)``; the baseline's reached value."""
+    from berthplan.analysis.frontier import Baseline
+
     cost = "" if s.objective is None else f"  {s.objective:,.3f}"
     if isinstance(s, Baseline):
         reached = "" if s.reached is None else f": reaches {s.reached:,.0f}"
@@ -117,6 +127,15 @@ def _register_frontier(group: click.Group) -> None:
         Unreachable steps are marked infeasible with an empty objective. Each step is printed
         as it is solved; exit 3 when no step is reachable.
         """
+        log.info("loading %s", file)  # before the imports: a sign of life within a second
+        from berthplan.analysis.frontier import (
+            Spec,
+            WhatIf,
+            decreasing,
+            run_frontier,
+            step_values,
+        )
+
         spec = Spec(metric, year, port)
         values = step_values(o["lo"], o["hi"], o["steps"])
         with solver_status("frontier") as status:

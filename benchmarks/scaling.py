@@ -1,7 +1,7 @@
 """Time and memory of each stage against model size, one fresh process per measurement.
 
     python benchmarks/scaling.py FILE [FILE ...] [--stages load,validate,build,arrays,floor,export]
-        [--repeats 3] [--before SRC] [--out results/scaling.jsonl]
+        [--repeats 3] [--tree NAME=SRC ...] [--out results/scaling.jsonl]
 
 Stages: ``load`` (read and parse the file), ``validate`` (field and cross-record checks),
 ``build`` (index sets and formulation, :func:`~berthplan.optimization.formulation.build`),
@@ -10,9 +10,9 @@ with ``passModel``, as ``benchmarks/case.py`` defines the floor) and ``export`` 
 build included). Each (file, stage) runs in its own process twice: once timed (median of
 ``--repeats``; CPU seconds too, steadier on a shared machine), once under ``tracemalloc`` for the
 stage's peak of Python and numpy allocations; the process's peak RSS is reported with both.
-``--before SRC`` runs every measurement again with ``SRC`` (an unpacked older tree, e.g.
-``git archive COMMIT | tar -x -C SRC``) first on ``PYTHONPATH``, interleaved, for a side-by-side
-table. The summary fits ``log(metric) = a + b log(nonzeros)`` per stage: ``b`` is the exponent.
+``--tree NAME=SRC`` (repeatable) runs every measurement again with ``SRC`` (an unpacked
+older tree, e.g. ``git archive COMMIT | tar -x -C SRC``) first on ``PYTHONPATH``, interleaved
+with the installed tree's ("after"), for a side-by-side table. The summary fits ``log(metric) = a + b log(nonzeros)`` per stage: ``b`` is the exponent.
 """
 
 from __future__ import annotations
@@ -119,7 +119,9 @@ def main() -> None:
     ap.add_argument("files", nargs="*")
     ap.add_argument("--stages", default=",".join(STAGES))
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--before", help="an older source tree to measure side by side")
+    ap.add_argument(
+        "--tree", action="append", default=[], help="NAME=SRC: a source tree to measure too"
+    )
     ap.add_argument("--out", help="append every measurement to this JSONL file")
     ap.add_argument("--one", help=argparse.SUPPRESS)
     ap.add_argument("--stage", help=argparse.SUPPRESS)
@@ -128,7 +130,8 @@ def main() -> None:
     if args.one:
         print(json.dumps(one(args.one, args.stage, args.mode, args.repeats)), flush=True)
         return
-    trees = {"after": None} if not args.before else {"before": args.before, "after": None}
+    trees: dict[str, str | None] = dict(t.split("=", 1) for t in args.tree)
+    trees["after"] = None
     sizes = {f: _run(f, "floor", "time", 1, None)["nonzeros"] for f in args.files}
     rows: list[dict[str, Any]] = []
     for stage in args.stages.split(","):

@@ -15,19 +15,28 @@ from berthplan.optimization.sparse import Arrays
 FORMATS = ("mps", "lp")
 
 
+_SPACE = re.compile(r"\s+")
+_LP_OTHER = re.compile(r"[^A-Za-z0-9_().]")
+_LP_BRACKETS = str.maketrans({"[": "(", "]": ")", ",": "."})
+
+
 def file_names(labels: list[str], fmt: str) -> list[str]:
     """Labels as names a file format accepts, unique.
 
     MPS names only lose white space; the LP format also reads ``[]`` as nothing and ``-+,`` as
     operators, so there ``x[taiping-bay-1,2025]`` becomes ``x(taiping_bay_1.2025)``.
     """
+    if fmt == "lp":
+        names = [_LP_OTHER.sub("_", _SPACE.sub("_", lab).translate(_LP_BRACKETS)) for lab in labels]
+    elif _SPACE.search("\0".join(labels)):
+        names = [_SPACE.sub("_", lab) for lab in labels]
+    else:
+        names = list(labels)  # the usual case: no label has white space (one scan, not 300,000)
+    if len(set(names)) == len(names):
+        return names
     seen: dict[str, int] = {}
     out = []
-    for lab in labels:
-        name = re.sub(r"\s+", "_", lab)
-        if fmt == "lp":
-            name = name.replace("[", "(").replace("]", ")").replace(",", ".")
-            name = re.sub(r"[^A-Za-z0-9_().]", "_", name)
+    for name in names:
         n = seen.get(name, 0)
         seen[name] = n + 1
         out.append(name if n == 0 else f"{name}~{n}")

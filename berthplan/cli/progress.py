@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -55,12 +55,20 @@ class SolverStatus:
         What is being solved (``solving``, ``step 2/5``); may be changed between solves.
     console
         A rich console on a terminal: the line is drawn there, in place. None: plain lines.
+    clock
+        Seconds from any origin (tests pass their own).
     """
 
-    def __init__(self, label: str, console: Console | None = None) -> None:
+    def __init__(
+        self,
+        label: str,
+        console: Console | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.label = label
         self.console = console
-        self.started = time.monotonic()
+        self.clock = clock
+        self.started = clock()
         self.latest: Progress | None = None
         self._lock = threading.Lock()
         self._printed = -float("inf")
@@ -69,7 +77,7 @@ class SolverStatus:
     def restart(self, label: str) -> None:
         """A new solve begins (the next step of a study): new label, clock and figures."""
         with self._lock:
-            self.label, self.started, self.latest = label, time.monotonic(), None
+            self.label, self.started, self.latest = label, self.clock(), None
             self._printed, self._printed_incumbent = -float("inf"), None
 
     def __call__(self, p: Progress) -> None:
@@ -80,13 +88,13 @@ class SolverStatus:
 
     def text(self) -> str:
         """The status line as it reads now."""
-        return f"{self.label}: {describe(self.latest, time.monotonic() - self.started)}"
+        return f"{self.label}: {describe(self.latest, self.clock() - self.started)}"
 
     def __rich__(self) -> RenderableType:  # redrawn by rich a few times a second
         return self.text()
 
     def _plain(self, p: Progress) -> None:
-        now = time.monotonic()
+        now = self.clock()
         last = self._printed_incumbent
         improved = p.incumbent is not None and (last is None or p.incumbent < last)
         if now - self._printed < (IMPROVED_S if improved else EVERY_S):

@@ -5,7 +5,8 @@ report is opened in headless Chromium twice: once with a small measuring script 
 of the page (``--dump-dom`` then prints the script's findings: the page's scroll width and
 height, every ``<h2>``, every element wider than the window outside a scrolling box, how large
 each chart shows against its own size), once for a full-page screenshot whose size and pixels
-are checked. A missing browser skips these tests, unless ``BERTHPLAN_REQUIRE_BROWSER`` is set
+are checked (and copied into the folder ``BERTHPLAN_SCREENSHOTS`` names, when set, for a
+person to look at). A missing browser skips these tests, unless ``BERTHPLAN_REQUIRE_BROWSER`` is set
 (``.ci/run`` sets it): then it fails them.
 """
 
@@ -137,6 +138,10 @@ def check_in_browser(report: Path, headings: list[str], work: Path) -> Path:
         assert stat.stddev[0] > 20, stat.stddev  # not blank
         ink = sum(grey.histogram()[:200]) / (grey.width * grey.height)
         assert ink > 0.02, ink  # text and charts, not an empty page
+    keep = os.environ.get("BERTHPLAN_SCREENSHOTS")  # a folder to keep them in, for a person
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(png, Path(keep) / png.name)
     return png
 
 
@@ -182,3 +187,28 @@ def test_a_large_generated_report_in_a_browser(tmp_path: Path) -> None:
     text = report.read_text(encoding="utf-8")
     assert "The chart shows the 40 largest projects by capex" in text
     assert "The chart shows the 12 busiest of 25 ports" in text
+
+
+def test_the_measure_finds_a_page_too_wide(tmp_path: Path) -> None:
+    """The width checks can fail: a table wider than the window outside a scrolling box."""
+    exe = browser()
+    wide = "<table><tr>" + "<td>wide-cell-text</td>" * 150 + "</tr></table>"
+    boxed = f'<div class="scroll" style="overflow:auto">{wide}</div>'
+    page = tmp_path / "wide.html"
+    page.write_text(f"<!DOCTYPE html><html><body><h2>x</h2>{wide}{boxed}</body></html>")
+    m = measure(exe, page, tmp_path)
+    assert m["scrollWidth"] > WIDTH
+    assert "TABLE" in m["wide"] and m["headings"] == ["x"]
+    page.write_text(f"<!DOCTYPE html><html><body><h2>x</h2>{boxed}</body></html>")
+    m = measure(exe, page, tmp_path)
+    assert m["scrollWidth"] <= WIDTH and m["wide"] == []
+
+
+def test_a_missing_browser_skips_or_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.delenv("BERTHPLAN_REQUIRE_BROWSER", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="no chromium installed"):
+        browser()
+    monkeypatch.setenv("BERTHPLAN_REQUIRE_BROWSER", "1")
+    with pytest.raises(pytest.fail.Exception, match="BERTHPLAN_REQUIRE_BROWSER is set"):
+        browser()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,6 +14,8 @@ from berthplan.cli.util import EXIT_INFEASIBLE, EXIT_SOLVER, fail
 if TYPE_CHECKING:
     from berthplan.backends import Options
     from berthplan.optimization.two_stage import TwoStage
+
+log = logging.getLogger(__name__)
 
 
 def solve_uncertain(
@@ -35,6 +38,7 @@ def solve_uncertain(
     from berthplan.results import atomic
 
     atomic.claim_folder(out, "solve.json", "plan folder")
+    log.info("loading %s and %s", file, path)
     base = load(file)
     unc = load_uncertainty(path, base)
     profile = resolve(solver)
@@ -47,7 +51,7 @@ def solve_uncertain(
             profile,
             risk=Risk(*risk),
             options=options,
-            progress=None if quiet else lambda line: click.echo(line, err=True),
+            progress=log.info,  # shown unless --quiet (the logging level decides)
         )
     except InfeasibleError as e:
         fail(f"{file}: infeasible under {path}: {e}", EXIT_INFEASIBLE)

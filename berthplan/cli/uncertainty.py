@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from berthplan.cli import verbosity
 from berthplan.cli.util import FiniteFloat, user_errors
 
 if TYPE_CHECKING:
@@ -223,7 +224,8 @@ def evaluate(
     todo = ev.chunks(file, plan_dir, path, ids, before, solver, folder, chunk_size)
     left = [c for c in todo if not Path(c.part).is_file()]
     n_workers = workers or min(os.cpu_count() or 1, max(1, len(left)))
-    _progress(ev.run(left, executor, n_workers, scheduler), left, not no_progress)
+    show = not no_progress and verbosity.level() != verbosity.QUIET
+    _progress(ev.run(left, executor, n_workers, scheduler), left, show)
     rows = ev.collect(todo, folder)
     title = f"{base.name}: {Path(plan_dir).name} over {len(rows)} demand scenarios"
     atomic.write_bytes(folder / "cost.png", cost_distribution_png(rows, base.money_unit, title))

@@ -681,3 +681,36 @@ def test_solved_plan_tampered(tmp_path: Path, instance: Instance) -> None:
     assert ("capacity", "p1-east/container", 2026) in keys(report)
     assert ("start_windows", "p2-ore-1", 2022) in keys(report)
     assert "objective" in report.rules()
+
+
+# -- rules the mutation run found loose (docs/testing.md, "The checker") -------------------------
+
+
+def test_post_horizon_kpi_must_be_empty(tmp_path: Path, instance: Instance) -> None:
+    # 2027 is after the horizon: its volume columns must be empty, and the message says so.
+    report = check_tampered(
+        tmp_path, instance, "kpis", "2027,,,,,,,1300.000000", "2027,1,,,,,,1300.000000"
+    )
+    assert report.violations == [Violation("kpis", "cargo_tons", 2027, "", "1")]
+    assert str(report.violations[0]) == "kpis: cargo_tons 2027: expected empty, found 1"
+
+
+def test_existing_route_has_no_open_year(tmp_path: Path, instance: Instance) -> None:
+    report = check_tampered(
+        tmp_path, instance, "routes", "existing,existing,,", "existing,existing,2023,"
+    )
+    assert report.violations == [
+        Violation("route_windows", "near-sea-existing.open_year", None, "", "2023")
+    ]
+
+
+def test_gap_must_be_the_one_bound_and_objective_imply(tmp_path: Path, instance: Instance) -> None:
+    # A feasible plan 1 % above its bound: gap 0.01. 0.015 is off by half the gap itself.
+    solve = hand_solve(instance, "feasible")
+    solve |= {"solver_objective": OBJECTIVE, "best_bound": OBJECTIVE * 0.99, "gap": 0.015}
+    report = check_plan(instance, write_plan(tmp_path / "p", hand_tables(), solve))
+    [v] = report.violations
+    assert (v.rule, v.record, v.year, v.found) == ("record", "solve.json:gap", None, "0.015")
+    assert v.expected == pytest.approx(0.01, rel=1e-9)
+    solve["gap"] = 0.01
+    assert check_plan(instance, write_plan(tmp_path / "q", hand_tables(), solve)).ok

@@ -21,7 +21,7 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from berthplan.analysis import sweep
+from berthplan.analysis import executors, sweep
 from berthplan.analysis.sweep import Options, Outcome, SweepReport, Task, run_sweep
 from berthplan.cli import studies
 from berthplan.errors import UsageError
@@ -89,6 +89,11 @@ def copy(local: tuple[SweepReport, Path], tmp_path: Path) -> Path:
     return out
 
 
+def plans(out: Path) -> list[str]:
+    """The finished plan folders of a sweep (a hidden one is a write under way or cut short)."""
+    return sorted(p.parent.name for p in out.glob("[!.]*/solve.json"))
+
+
 def mtimes(out: Path) -> dict[str, int]:
     return {p.parent.name: p.stat().st_mtime_ns for p in sorted(out.glob("*/solve.json"))}
 
@@ -110,8 +115,8 @@ def without(rows: list[dict[str, str]], *drop: str) -> list[dict[str, str]]:
 def test_a_summary_row_per_scenario_sorted(local: tuple[SweepReport, Path]) -> None:
     report, out = local
     rows = summary(out)
-    assert [r["scenario"] for r in rows] == sorted(SCENARIOS)
-    assert rows == report.rows
+    assert [r["scenario"] for r in rows] == [sweep.BASELINE, *sorted(SCENARIOS)]
+    assert rows == [report.baseline, *report.rows]
     assert list(rows[0]) == sweep.columns(YEARS)
     assert sorted(report.solved) == sorted(SOLVED)
     assert sorted(report.failed) == sorted(ERRORS | INFEASIBLE)
@@ -150,6 +155,35 @@ def test_summary_values_are_those_of_the_plan_folders(local: tuple[SweepReport, 
     base = next(r for r in summary(out) if r["scenario"] == "s03-capex-1.0")
     assert float(base["objective"]) == pytest.approx(16957.327398, abs=1e-6)
     assert float(row["objective"]) > float(base["objective"])
+
+
+def test_the_baseline_row_comes_first(local: tuple[SweepReport, Path]) -> None:
+    report, out = local
+    rows = summary(out)
+    assert rows[0]["scenario"] == sweep.BASELINE and rows[0] == report.baseline
+    assert (rows[0]["status"], rows[0]["message"]) == ("optimal", "")
+    same = next(r for r in rows if r["scenario"] == "s03-capex-1.0")  # capex x 1: the base
+    assert without([rows[0]], "scenario", "wall_time") == without([same], "scenario", "wall_time")
+    info = json.loads((out / sweep.BASELINE / "solve.json").read_text(encoding="utf-8"))
+    assert info["instance"]["overrides"] == []
+    assert info["instance"]["hash"] == info["instance"]["base_hash"]
+    assert sweep.BASELINE not in {*report.solved, *report.failed, *report.skipped}
+
+
+def test_a_sweep_without_the_baseline(scenario_dir: Path, tmp_path: Path) -> None:
+    report = run_sweep(
+        str(EXAMPLE), str(scenario_dir / "s07-*.yaml"), tmp_path / "o", Options(baseline=False)
+    )
+    assert report.baseline is None
+    assert [r["scenario"] for r in summary(tmp_path / "o")] == ["s07-rate-3"]
+    assert plans(tmp_path / "o") == ["s07-rate-3"]
+
+
+def test_a_scenario_named_like_the_baseline_is_refused(tmp_path: Path) -> None:
+    folder = write_scenarios(tmp_path / "s", {"a": {}, sweep.BASELINE: {}})
+    with pytest.raises(UsageError, match="the baseline's name"):
+        run_sweep(str(EXAMPLE), str(folder), tmp_path / "o", Options(workers=1))
+    assert not (tmp_path / "o").exists()
 
 
 def test_summary_floats_have_six_decimals(local: tuple[SweepReport, Path]) -> None:
@@ -199,7 +233,9 @@ def test_force_solves_every_scenario_again(copy: Path, scenario_dir: Path) -> No
     after = mtimes(copy)
     assert after.keys() == before.keys()
     assert all(after[k] != before[k] for k in before)
-    assert without(summary(copy), "wall_time", "gap") == without(report.rows, "wall_time", "gap")
+    assert report.baseline is not None
+    rows = [report.baseline, *report.rows]
+    assert without(summary(copy), "wall_time", "gap") == without(rows, "wall_time", "gap")
 
 
 def test_an_edited_scenario_is_solved_again(copy: Path, scenario_dir: Path, tmp_path: Path) -> None:
@@ -237,16 +273,18 @@ def test_a_killed_sweep_completes_when_run_again(scenario_dir: Path, tmp_path: P
     proc = subprocess.Popen(args, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
-        while not list(out.glob("*/solve.json")) and time.monotonic() < deadline:
+        while not [p for p in plans(out) if p != sweep.BASELINE] and time.monotonic() < deadline:
             time.sleep(0.01)
     finally:
         os.killpg(proc.pid, signal.SIGKILL)  # the sweep and its workers
         proc.wait()
-    done = len(list(out.glob("*/solve.json")))
+    done = len([p for p in plans(out) if p != sweep.BASELINE])
     assert 0 < done < len(SOLVED | INFEASIBLE)  # killed midway
     report = run_sweep(str(EXAMPLE), str(scenario_dir), out, Options(workers=2))
     assert len(report.skipped) == done and len(report.rows) == len(SCENARIOS)
-    assert {r["scenario"] for r in summary(out) if r["status"] == "optimal"} == SOLVED
+    assert {r["scenario"] for r in summary(out) if r["status"] == "optimal"} == SOLVED | {
+        sweep.BASELINE
+    }
     for name in SOLVED:
         assert all((out / name / f"{t}.csv").is_file() for t in TABLES)
 
@@ -301,7 +339,7 @@ def test_workers_die_with_a_killed_sweep(tmp_path: Path) -> None:
     os.kill(proc.pid, signal.SIGKILL)  # the sweep only: its workers are on their own
     proc.communicate()
     assert _gone(proc.pid, within=3), "workers outlived the sweep"
-    assert not list((tmp_path / "sweep").glob("*/solve.json"))  # none wrote a plan
+    assert not plans(tmp_path / "sweep")  # none wrote a plan
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
@@ -315,7 +353,7 @@ def test_ctrl_c_of_a_sweep_stops_it_and_writes_its_summary(tmp_path: Path) -> No
     assert "Traceback" not in out + err
     assert _gone(proc.pid, within=3), "workers outlived the sweep"
     rows = {r["scenario"]: r for r in summary(tmp_path / "sweep")}
-    assert sorted(rows) == ["a", "b"]
+    assert sorted(rows) == [sweep.BASELINE, "a", "b"]
     for name, row in rows.items():  # what finished, from its folder; the rest marked
         finished = (tmp_path / "sweep" / name / "solve.json").is_file()
         assert row["status"] == ("optimal" if finished else "interrupted")
@@ -339,11 +377,13 @@ def test_solve_one_in_a_worker_and_its_errors(tmp_path: Path) -> None:
 
 
 def test_a_lost_worker_is_an_error_outcome() -> None:
-    future: Future[Outcome] = Future()
+    future: Future[list[Outcome]] = Future()
     future.set_exception(RuntimeError("process died"))
     task = Task("x", "i.yaml", "x.yaml", "out/x")
-    outcome = sweep._collected(future, task)
+    (outcome,) = executors.collected(future, [task])
     assert outcome.status == "error" and "process died" in outcome.message
+    two = executors.collected(future, [task, Task("y", "i.yaml", "y.yaml", "out/y")])
+    assert [o.name for o in two] == ["x", "y"] and {o.status for o in two} == {"error"}
 
 
 def test_scenario_files_from_a_glob_sorted_by_name(tmp_path: Path) -> None:
@@ -387,7 +427,7 @@ def test_cli_sweep_and_rerun(cli: click.Group, tmp_path: Path) -> None:
     assert "3 scenarios: 3 solved, 0 skipped (finished), 0 failed" in first.output
     again = run(cli, *args)
     assert "0 solved, 3 skipped (finished)" in again.output
-    assert len(summary(tmp_path / "o")) == 3
+    assert [r["scenario"] for r in summary(tmp_path / "o")] == [sweep.BASELINE, *sorted(SOLVED)[:3]]
 
 
 def test_cli_exit_code_and_message_of_a_failed_scenario(cli: click.Group, tmp_path: Path) -> None:
@@ -441,7 +481,7 @@ def test_cli_dask_missing_is_a_usage_error(
     def missing(name: str) -> Any:
         raise ImportError(f"No module named {name!r}")
 
-    monkeypatch.setattr(sweep, "import_module", missing)
+    monkeypatch.setattr(executors, "import_module", missing)
     folder = write_scenarios(tmp_path / "sc", {"a": {}})
     result = run(
         cli,

@@ -10,10 +10,13 @@ the same arrays, hence the same plan, as ``berthplan solve`` of that what-if, by
 Mapping scenario fields to rows and columns instead would save those milliseconds at the price
 of a second formulation to keep in step with the first.
 
-When the structure is unchanged (same rows, columns, integrality and sparsity pattern of A),
-the base plan's column values are a start the solver may use as a hint (where the backend
-takes one); when the structure differs (a scenario that adds a target year, forbids a
-project, fixes a start) the what-if is solved without it. A what-if whose solve does not end
+With ``warm_start``, when the structure is unchanged (same rows, columns, integrality and
+sparsity pattern of A), the base plan's column values are a start the backend may use
+(``Options.start``, where ``capabilities.warm_start``); when the structure differs (a
+scenario that fixes a start or forbids a project) the what-if is solved without it. It is off
+by default: on Liaoning it saved no measurable solver time (benchmarks/sweep.md), and a start
+lets the solver settle on another of several equally good plans, so the plan folders would no
+longer be byte for byte those of ``berthplan solve``. A what-if whose solve does not end
 in a plan (infeasible, no solution, an error) is left to :func:`~berthplan.optimization.solve.solve`,
 which diagnoses it exactly as ``berthplan solve`` does; :meth:`BaseModel.solve` returns None
 then. The plan returned is not checked yet: its caller checks it (against the scenario
@@ -26,7 +29,6 @@ import dataclasses
 import math
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -143,9 +145,13 @@ class BaseModel:
         The solver profile.
     options
         The solver options (time limit, gap, threads, ...), as ``solve`` would use them.
+    warm_start
+        Whether to hand the base plan to the backend as a start (see the module docstring).
     """
 
-    def __init__(self, instance: Instance, profile: Profile, options: Options) -> None:
+    def __init__(
+        self, instance: Instance, profile: Profile, options: Options, warm_start: bool = False
+    ) -> None:
         if options.threads is not None and not 1 <= options.threads <= MAX_THREADS:
             raise UsageError(f"threads: {options.threads} is out of range (1 to {MAX_THREADS})")
         self.instance = instance
@@ -154,6 +160,7 @@ class BaseModel:
         self.built = build(instance)
         self.arrays = self.built.model.arrays()
         self.inner = backends.get(profile.backend)
+        self.warm_start = warm_start
         self._start: NDArray[np.float64] | None = None
         self._start_tried = False
 
@@ -164,14 +171,11 @@ class BaseModel:
         return built, arrays, changes(self.arrays, arrays)
 
     def _options(self, change: Changes | None) -> Options:
-        """The options, with the base plan as a start where the backend takes one."""
-        fields = {f.name for f in dataclasses.fields(Options)}
-        if change is None or "start" not in fields or not self.inner.capabilities.warm_start:
+        """The options, with the base plan as a start when asked and the backend takes one."""
+        if change is None or not self.warm_start or not self.inner.capabilities.warm_start:
             return self.options
-        start: dict[str, Any] = {"start": self.start()}  # Options.start, where it exists
-        return (
-            self.options if start["start"] is None else dataclasses.replace(self.options, **start)
-        )
+        start = self.start()
+        return self.options if start is None else dataclasses.replace(self.options, start=start)
 
     def start(self) -> NDArray[np.float64] | None:
         """The base plan's column values (solved once, on first use); None without a plan."""

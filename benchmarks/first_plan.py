@@ -1,0 +1,162 @@
+"""Time to the first plan and the proven gap over time, per solve variant (issue 11).
+
+    python benchmarks/first_plan.py run --instance national-0.yaml --variants off,on \\
+        --time-limit 600 --gap 0.01
+    python benchmarks/first_plan.py table
+
+``run`` starts one fresh process per variant, all at once (side by side, so they share the
+machine's load), each single-threaded; each solves the instance with ``berthplan.solve``
+(load, build, heuristic, full solve, the independent check: the whole default path) and
+records every progress report of the solver with the wall time since the process began
+loading the instance. One JSON line per variant goes to ``results/first_plan.jsonl``.
+``table`` prints, per instance and variant: the time to the first plan, the proven gap at
+60, 300 and 600 s, and the final status, objective, bound and gap.
+
+Variants are the profile's ``heuristic`` option: ``off`` (HiGHS alone), ``on`` (RENS first,
+its plan handed over as start and cutoff), ``auto`` (the default).
+
+The gap at a time is (best plan so far - best bound so far) / best plan, with the bound of
+a solve under a cutoff capped at that cutoff (what HiGHS prunes is at least the cutoff:
+:mod:`berthplan.backends.start`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results" / "first_plan.jsonl"
+MARKS = (60.0, 300.0, 600.0)
+
+
+def case(instance: str, variant: str, limit: float, gap: float) -> dict[str, Any]:
+    """Solve ``instance`` with heuristic ``variant``; the progress timeline and the outcome."""
+    t0 = time.monotonic()
+    from berthplan.backends.base import Progress
+    from berthplan.model.io import load
+    from berthplan.optimization.profiles import Profile
+    from berthplan.optimization.solve import SolveError, solve
+
+    events: list[tuple[float, float | None, float | None]] = []
+
+    def record(p: Progress) -> None:
+        events.append((time.monotonic() - t0, p.incumbent, p.bound))
+
+    inst = load(instance)
+    profile = Profile(backend="highs", heuristic=variant, verbose=False)
+    out: dict[str, Any] = {"instance": Path(instance).name, "variant": variant}
+    out |= {"time_limit": limit, "gap_asked": gap}
+    try:
+        plan = solve(
+            inst, profile, time_limit=limit, gap=gap, threads=1, started=t0, progress=record
+        )
+        info = plan.info
+        out |= {"status": plan.status, "objective": plan.objective, "bound": info.best_bound}
+        out |= {"gap": info.gap, "timings": info.timings}
+    except SolveError as e:
+        out |= {"status": "no plan", "error": str(e)}
+    out["wall"] = time.monotonic() - t0
+    out["events"] = events
+    return out
+
+
+def timeline(
+    events: list[list[Any]], gap: float, cutoff: bool
+) -> list[tuple[float, float | None, float | None]]:
+    """(time, best plan, best bound) after each event; with ``cutoff`` (the heuristic ran,
+    its plan first), bounds capped at the cutoff the full solve had."""
+    best: float | None = None
+    first: float | None = None
+    bound: float | None = None
+    rows = []
+    for t, inc, bnd in events:
+        if inc is not None and (best is None or inc < best):
+            best = inc
+            if first is None:
+                first = inc
+        if bnd is not None:
+            capped = bnd if first is None or not cutoff else min(bnd, first * (1 - gap))
+            bound = capped if bound is None else max(bound, capped)
+        rows.append((float(t), best, None if bound is None or best is None else min(bound, best)))
+    return rows
+
+
+def gap_at(rows: list[tuple[float, float | None, float | None]], t: float) -> str:
+    state = [r for r in rows if r[0] <= t]
+    if not state or state[-1][1] is None:
+        return "no plan"
+    _, inc, bnd = state[-1]
+    if bnd is None or inc is None:
+        return "plan, no bound"
+    return f"{100 * (inc - bnd) / inc:.2f} %"
+
+
+def table() -> None:
+    lines = [json.loads(line) for line in RESULTS.read_text().splitlines() if line.strip()]
+    print("| instance | variant | run | first plan s | gap 60 s | gap 300 s | gap 600 s | final |")
+    print("|---|---|---|---|---|---|---|---|")
+    for d in lines:
+        rows = timeline(d["events"], d["gap_asked"], "heuristic_s" in d.get("timings", {}))
+        first = next((t for t, inc, _ in rows if inc is not None), None)
+        marks = [gap_at(rows, m) if m <= d["time_limit"] + 1 else "–" for m in MARKS]
+        final = d["status"]
+        if d.get("objective") is not None:
+            final += f", {d['objective']:,.3f} (bound {d['bound']:,.3f}, {100 * d['gap']:.2f} %)"
+        when = "–" if first is None else f"{first:.0f}"
+        run = d.get("run", "")
+        print(
+            f"| {d['instance']} | {d['variant']} | {run} | {when} | {' | '.join(marks)} | {final} |"
+        )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run")
+    r.add_argument("--instance", required=True)
+    r.add_argument("--variants", default="off,on")
+    r.add_argument("--time-limit", type=float, default=600.0)
+    r.add_argument("--gap", type=float, default=0.01)
+    r.add_argument("--label", default="", help="a name for this run, kept in each line")
+    c = sub.add_parser("case")
+    c.add_argument("--instance", required=True)
+    c.add_argument("--variant", required=True)
+    c.add_argument("--time-limit", type=float, required=True)
+    c.add_argument("--gap", type=float, required=True)
+    sub.add_parser("table")
+    args = ap.parse_args()
+    warnings.simplefilter("ignore", DeprecationWarning)
+    if args.cmd == "table":
+        table()
+    elif args.cmd == "case":
+        print(json.dumps(case(args.instance, args.variant, args.time_limit, args.gap)))
+    else:
+        procs = [
+            subprocess.Popen(
+                [
+                    *(sys.executable, __file__, "case", "--instance", args.instance),
+                    *("--variant", v, "--time-limit", str(args.time_limit), "--gap", str(args.gap)),
+                ],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for v in args.variants.split(",")
+        ]
+        RESULTS.parent.mkdir(exist_ok=True)
+        for p in procs:
+            line, _ = p.communicate()
+            d = json.loads(line.strip().splitlines()[-1]) | {"run": args.label}
+            with RESULTS.open("a") as f:
+                f.write(json.dumps(d) + "\n")
+        table()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""The RENS heuristic before the full solve (berthplan.optimization.primal).
+
+The small rungs' proven optima (instances/bench/README.md) must come out the same with the
+heuristic on and off; the plan is checked by the solve pipeline; the bound never exceeds
+the objective; two runs write the same bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from berthplan.backends import Options, get
+from berthplan.backends.start import feasible
+from berthplan.errors import UsageError
+from berthplan.model.io import load
+from berthplan.optimization import primal
+from berthplan.optimization.formulation import build
+from berthplan.optimization.profiles import Profile, read_profile
+from berthplan.optimization.solve import solve
+from berthplan.optimization.sparse import Arrays
+
+BENCH = Path(__file__).parents[1] / "instances" / "bench"
+OPTIMA = {"small-0": 21_846.023098, "small-1": 14_963.260864, "small-2": 16_414.448623}
+
+
+def _profile(heuristic: str) -> Profile:
+    return Profile(backend="highs", heuristic=heuristic, verbose=False)
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMA))
+@pytest.mark.parametrize("heuristic", ["on", "off"])
+def test_same_proven_optimum_with_and_without(name: str, heuristic: str) -> None:
+    plan = solve(load(BENCH / f"{name}.yaml"), _profile(heuristic))  # checked inside solve
+    assert plan.status == "optimal"
+    assert plan.objective == pytest.approx(OPTIMA[name], rel=1e-8)
+    assert plan.info.best_bound is not None
+    assert plan.info.best_bound <= plan.objective * (1 + 1e-9)
+    assert plan.info.best_bound <= OPTIMA[name] * (1 + 1e-8)  # never above the proven optimum
+
+
+def test_small_0_trap_case_heuristic_plan_is_never_better_than_the_optimum() -> None:
+    # the heuristic runs here (it finds a plan on small-0) and the full solve proves it
+    plan = solve(load(BENCH / "small-0.yaml"), _profile("on"))
+    assert "heuristic_s" in plan.info.timings
+    assert plan.objective >= OPTIMA["small-0"] * (1 - 1e-9)
+    assert plan.info.solver_objective is not None
+    assert plan.info.solver_objective >= OPTIMA["small-0"] * (1 - 1e-9)
+
+
+def test_rens_plan_is_feasible_and_no_better_than_the_optimum() -> None:
+    arrays = build(load(BENCH / "small-0.yaml")).model.arrays()
+    found = primal.rens(get("highs"), arrays, Options())
+    assert found is not None
+    assert feasible(arrays, found.x)
+    assert found.lp_bound <= OPTIMA["small-0"] <= found.objective * (1 + 1e-9)
+
+
+def test_restricted_fixes_only_integral_lp_values() -> None:
+    # columns: x0 integer at LP 1.0 (fixed), x1 integer at 0.4 (free), x2 continuous at 0.0
+    import scipy.sparse as sp
+
+    arrays = Arrays(
+        c=np.ones(3),
+        offset=0.0,
+        lb=np.zeros(3),
+        ub=np.ones(3),
+        integer=np.array([True, True, False]),
+        A=sp.csr_matrix(np.ones((1, 3))),
+        row_lo=np.array([1.0]),
+        row_hi=np.array([np.inf]),
+        col_names=["x0", "x1", "x2"],
+        row_names=["r"],
+    )
+    sub = primal.restricted(arrays, np.array([1.0, 0.4, 0.0]))
+    assert sub.lb.tolist() == [1.0, 0.0, 0.0]
+    assert sub.ub.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_wanted_by_mode_and_size() -> None:
+    arrays = build(load(BENCH / "small-0.yaml")).model.arrays()
+    highs = get("highs")
+    assert not primal.wanted("auto", arrays, highs)  # 121 integers < MIN_INTEGERS
+    assert primal.wanted("on", arrays, highs)
+    assert not primal.wanted("off", arrays, highs)
+    lp = replace(arrays, integer=np.zeros_like(arrays.integer))
+    assert not primal.wanted("on", lp, highs)
+
+
+def test_same_bytes_twice_with_the_heuristic(tmp_path: Path) -> None:
+    inst = load(BENCH / "small-0.yaml")  # where RENS finds a plan
+    plans = [solve(inst, _profile("on")) for _ in range(2)]
+    assert all("heuristic_s" in p.info.timings for p in plans)
+    folders = [p.write(tmp_path / f"run{i}") for i, p in enumerate(plans)]
+    names = sorted(p.name for p in folders[0].glob("*.csv"))
+    assert "projects.csv" in names
+    for csv in names:
+        assert (folders[0] / csv).read_bytes() == (folders[1] / csv).read_bytes(), csv
+
+
+def test_profile_heuristic_option(tmp_path: Path) -> None:
+    good = tmp_path / "p.toml"
+    good.write_text('backend = "highs"\nheuristic = "off"\n')
+    assert read_profile(good).heuristic == "off"
+    assert "heuristic" not in read_profile(good).options().as_dict()
+    bad = tmp_path / "bad.toml"
+    bad.write_text('backend = "highs"\nheuristic = "sometimes"\n')
+    with pytest.raises(UsageError):
+        read_profile(bad)

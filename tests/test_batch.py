@@ -116,3 +116,22 @@ def test_a_worker_loads_the_base_again_when_the_file_changed(
     again = batch.base_of(Task("a", str(copy), files["budget"], "", base_hash=edited))
     assert again is not first and again.hash == edited
     assert again.instance.discount_rate == 0.05
+
+
+def test_a_warm_started_worker_writes_a_checked_plan_of_the_same_cost(
+    files: dict[str, str], tmp_path: Path
+) -> None:
+    import dataclasses
+
+    from berthplan.backends import Options
+
+    if "start" not in {f.name for f in dataclasses.fields(Options)}:
+        pytest.skip("the backends take no start yet")
+    old = solve_one(Task("costs", LIAONING, files["costs"], str(tmp_path / "old")))
+    task = Task("costs", LIAONING, files["costs"], str(tmp_path / "new"), warm_start=True)
+    assert solve_task(task) == old
+    objective = [
+        json.loads((tmp_path / d / "solve.json").read_text(encoding="utf-8"))["objective"]
+        for d in ("old", "new")
+    ]
+    assert objective[1] == pytest.approx(objective[0], rel=1e-9)

@@ -130,3 +130,20 @@ def test_threads_out_of_range_are_refused() -> None:
     profile = resolve("highs")
     with pytest.raises(UsageError, match="out of range"):
         BaseModel(load(LIAONING), profile, profile.options(threads=0))
+
+
+@pytest.mark.parametrize("name", ["targets", "capex", "mixed", "structural"])
+def test_a_warm_start_reaches_the_same_optimum(base_model: BaseModel, name: str) -> None:
+    import dataclasses
+
+    from berthplan.backends import Options
+
+    if "start" not in {f.name for f in dataclasses.fields(Options)}:
+        pytest.skip("the backends take no start yet")
+    warm = BaseModel(base_model.instance, base_model.profile, base_model.options, warm_start=True)
+    instance = _variant(base_model, name)
+    plan = warm.solve(instance)  # type: ignore[arg-type]
+    fresh = solve(instance, "highs", threads=1)  # type: ignore[arg-type]
+    assert warm.start() is not None
+    assert plan is not None and plan.status == "optimal"
+    assert plan.objective == pytest.approx(fresh.objective, rel=1e-9)

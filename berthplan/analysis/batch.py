@@ -38,7 +38,8 @@ class Task:
 
     ``scenario_file`` None is the baseline (the base instance as it is). ``base_hash``, when
     given, is the canonical hash of the base instance the sweep read: a worker holding another
-    version of the file (edited since) loads it again.
+    version of the file (edited since) loads it again. ``warm_start`` hands the base plan to
+    the backend as a start (:class:`~berthplan.optimization.changes.BaseModel`).
     """
 
     name: str
@@ -48,6 +49,7 @@ class Task:
     solver: str = "highs"
     time_limit: float | None = None
     base_hash: str = ""
+    warm_start: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,7 @@ class Base:
     model: BaseModel
 
 
-_BASES: OrderedDict[tuple[str, str, float | None], Base] = OrderedDict()
+_BASES: OrderedDict[tuple[str, str, float | None, bool], Base] = OrderedDict()
 _LOCK = threading.Lock()
 KEEP = 2
 """Base models a long-lived (Dask) worker keeps, most recently used first."""
@@ -125,7 +127,7 @@ KEEP = 2
 
 def base_of(task: Task) -> Base:
     """The worker's base model for ``task``: loaded, validated and built on first use."""
-    key = (task.instance_file, task.solver, task.time_limit)
+    key = (task.instance_file, task.solver, task.time_limit, task.warm_start)
     with _LOCK:  # a Dask worker may run tasks in threads: one load per base
         found = _BASES.get(key)
         if found is not None and (not task.base_hash or found.hash == task.base_hash):
@@ -145,7 +147,8 @@ def _load(task: Task) -> Base:
     instance = load(task.instance_file)
     profile = resolve(task.solver)
     options = profile.options(time_limit=task.time_limit, threads=1)
-    return Base(instance, instance.canonical_hash(), BaseModel(instance, profile, options))
+    model = BaseModel(instance, profile, options, warm_start=task.warm_start)
+    return Base(instance, instance.canonical_hash(), model)
 
 
 def solve_task(task: Task) -> Outcome:

@@ -72,7 +72,12 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Options:
-    """How to run a sweep: executor, workers, solver, and whether to redo finished ones."""
+    """How to run a sweep: executor, workers, solver, and whether to redo finished ones.
+
+    ``baseline`` adds the base instance's row and folder (``_base``); ``warm_start`` hands the
+    base plan to the backend as a start, which may pick another of several equally good plans
+    than ``berthplan solve`` would (off by default; see :mod:`berthplan.optimization.changes`).
+    """
 
     executor: str = "local"
     workers: int | None = None
@@ -82,6 +87,7 @@ class Options:
     force: bool = False
     progress: bool = False
     baseline: bool = True
+    warm_start: bool = False
 
 
 @dataclass
@@ -157,7 +163,16 @@ def _tasks(
     if opts.baseline:
         named.insert(0, (BASELINE, None))
     return [
-        Task(name, base, file, str(folder / name), opts.solver, opts.time_limit, base_hash)
+        Task(
+            name,
+            base,
+            file,
+            str(folder / name),
+            opts.solver,
+            opts.time_limit,
+            base_hash,
+            opts.warm_start,
+        )
         for name, file in named
     ]
 

@@ -90,26 +90,56 @@ def old_tree(commit: str, into: Path) -> Path:
     return into
 
 
+def _session_cpu(sid: int, seen: dict[int, float]) -> None:
+    """Note the CPU seconds (user + system) of every live process of session ``sid``."""
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid:  # fields[3]: session id; [11], [12]: utime, stime
+            seen[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / tick
+
+
 def timed_sweep(
     pythonpath: Path, scenarios: Path, out: Path, workers: int, extra: list[str]
 ) -> dict[str, Any]:
-    """One ``berthplan sweep`` in a fresh process; wall time from process start to exit."""
+    """One ``berthplan sweep`` in a fresh process (session): wall time and CPU seconds.
+
+    CPU is the sum over the processes of the sweep's session (the sweep, the forkserver, the
+    workers) of their user + system time, sampled every 50 ms (a process's last 50 ms may be
+    missed): unlike wall time, it hardly depends on what else the shared machine runs.
+    """
     env = os.environ | {"PYTHONPATH": str(pythonpath)}
     args = [sys.executable, "-m", "berthplan", "sweep", str(LIAONING), "--scenarios"]
     args += [str(scenarios), "--out", str(out), "--workers", str(workers), *extra]
     t0 = time.perf_counter()
-    proc = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.Popen(
+        args,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    seen: dict[int, float] = {}
+    while proc.poll() is None:
+        _session_cpu(proc.pid, seen)
+        time.sleep(0.05)
     wall = time.perf_counter() - t0
+    output = proc.stdout.read() if proc.stdout is not None else ""
     n = len(list(scenarios.glob("*.yaml")))
-    load = os.getloadavg()[0]
-    tail = (proc.stdout + proc.stderr).strip().splitlines()[-3:]
+    cpu = sum(seen.values())
     return {
         "exit": proc.returncode,
-        "wall_s": wall,
         "scenarios": n,
-        "per_s": n / wall,
-        "load1": load,
-        "tail": tail,
+        "wall_s": round(wall, 3),
+        "per_s": round(n / wall, 3),
+        "cpu_s": round(cpu, 3),
+        "cpu_per_scenario_s": round(cpu / n, 4),
+        "load1": os.getloadavg()[0],
+        "tail": output.strip().splitlines()[-1:],
     }
 
 
@@ -151,14 +181,23 @@ def compare(args: argparse.Namespace) -> None:
                 runs[which].append(m)
                 print(json.dumps(m), flush=True)
         diffs = same_outputs(work / "old-0", work / "new-0")
-        old_s = statistics.median(m["per_s"] for m in runs["old"])
-        new_s = statistics.median(m["per_s"] for m in runs["new"])
+        med = {
+            (w, k): statistics.median(m[k] for m in runs[w])
+            for w in runs
+            for k in ("per_s", "cpu_per_scenario_s", "load1")
+        }
         summary = {
             "count": args.count,
             "workers": args.workers,
-            "old_per_s": round(old_s, 3),
-            "new_per_s": round(new_s, 3),
-            "ratio": round(new_s / old_s, 2),
+            "old_per_s": med["old", "per_s"],
+            "new_per_s": med["new", "per_s"],
+            "ratio_per_s": round(med["new", "per_s"] / med["old", "per_s"], 2),
+            "old_cpu_per_scenario_s": med["old", "cpu_per_scenario_s"],
+            "new_cpu_per_scenario_s": med["new", "cpu_per_scenario_s"],
+            "ratio_cpu": round(
+                med["old", "cpu_per_scenario_s"] / med["new", "cpu_per_scenario_s"], 2
+            ),
+            "load1": round((med["old", "load1"] + med["new", "load1"]) / 2, 1),
             "differences": diffs,
         }
         print(json.dumps(summary), flush=True)

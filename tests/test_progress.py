@@ -155,3 +155,29 @@ def test_on_a_terminal_rich_draws_the_line_in_place(
     drawn = screen.getvalue()
     assert "solving: " in drawn and "incumbent " in drawn
     assert "\x1b[" in drawn  # redrawn in place (cursor control), not appended
+    # log lines print above the live line, through its console; the result stays on stdout
+    assert "model: 4,506 rows" in drawn and "model: " not in result.stderr
+    assert "status: optimal" in result.stdout and "status: optimal" not in drawn
+
+
+def test_on_a_terminal_the_frontiers_steps_stay_on_stdout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rich.console import Console
+
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=120)
+    monkeypatch.setattr(progress, "_terminal", lambda: console)
+    example = Path(__file__).parent.parent / "instances" / "example.yaml"
+    args = ["frontier", str(example), "--metric", "berths_10k", "--year", "2026"]
+    args += ["--from", "9", "--to", "10", "--steps", "2", "--out", str(tmp_path / "f")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert [line.split(":")[0] for line in result.stdout.splitlines()] == [
+        "baseline",
+        "step 1",
+        "step 2",
+        "frontier written to " + str(tmp_path / "f" / "frontier.csv"),
+    ]
+    drawn = screen.getvalue()
+    assert "frontier step 2/2: " in drawn and "step 1: target" not in drawn

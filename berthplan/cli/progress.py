@@ -1,7 +1,9 @@
 """The live status line of a command's solves: incumbent, bound, gap and elapsed time.
 
 On a terminal it is a transient rich status line (a spinner, redrawn in place, gone when the
-solve ends; log lines print above it). Elsewhere (a pipe, a file, CI) it is plain lines on
+solve ends; log lines print above it, through the same console). stdout is never redirected
+into it: a command that prints a result while the line is up uses :meth:`SolverStatus.echo`,
+which lifts the line, prints on stdout and draws the line again. Elsewhere (a pipe, a file, CI) it is plain lines on
 the ``berthplan.cli.progress`` logger: one when the solver finds a better plan (at most one a
 second) and otherwise one every few seconds, so a log file shows the solve's course without
 flooding. ``--quiet`` shows neither. Progress never goes to stdout or into output files.
@@ -20,6 +22,7 @@ from berthplan.cli import verbosity
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
+    from rich.live import Live
 
     from berthplan.backends.base import Progress
 
@@ -67,12 +70,26 @@ class SolverStatus:
     ) -> None:
         self.label = label
         self.console = console
+        self.live: Live | None = None
         self.clock = clock
         self.started = clock()
         self.latest: Progress | None = None
         self._lock = threading.Lock()
         self._printed = -float("inf")
         self._printed_incumbent: float | None = None
+
+    def echo(self, text: str) -> None:
+        """Print ``text`` on stdout, lifting the live line meanwhile (not to mix the two)."""
+        import click
+
+        live = self.live
+        if live is not None:
+            live.stop()
+        try:
+            click.echo(text)
+        finally:
+            if live is not None:
+                live.start()
 
     def restart(self, label: str) -> None:
         """A new solve begins (the next step of a study): new label, clock and figures."""
@@ -128,5 +145,19 @@ def solver_status(label: str = "solving") -> Iterator[SolverStatus | None]:
         if console is None:
             yield status
             return
-        with console.status(status, spinner="dots"):
+        from rich.live import Live
+        from rich.spinner import Spinner
+
+        # No redirection of sys.stdout/sys.stderr: rich would send stdout to the terminal
+        # even when it is a file; log records reach this console through verbosity instead.
+        live = Live(
+            Spinner("dots", text=status),
+            console=console,
+            transient=True,
+            refresh_per_second=8,
+            redirect_stdout=False,
+            redirect_stderr=False,
+        )
+        status.live = live
+        with live, verbosity.printing_to(console):
             yield status

@@ -152,7 +152,9 @@ def _register_frontier(group: click.Group) -> None:
                 o["out"],
                 solver=o["solver"],
                 time_limit=o["time_limit"],
-                on_step=lambda s: click.echo(_step_line(s, len(values))),
+                on_step=lambda s: (status.echo if status else click.echo)(
+                    _step_line(s, len(values))
+                ),
                 what_if=WhatIf(o["scenario"], tuple(o["sets"])),
                 baseline=not o["no_baseline"],
                 on_start=start,

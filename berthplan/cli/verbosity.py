@@ -20,9 +20,12 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 __all__ = ["NORMAL", "QUIET", "VERBOSE", "add_options", "level", "logging_to_stderr", "quiet_means"]
 
@@ -35,16 +38,34 @@ LOGGER = "berthplan"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+_console: list[Console] = []
+"""The rich console of a live status line on stderr, while one is up (innermost last)."""
+
+
+@contextmanager
+def printing_to(console: Console) -> Iterator[None]:
+    """Send log records through ``console`` (above its live display) while the block runs."""
+    _console.append(console)
+    try:
+        yield
+    finally:
+        _console.remove(console)
+
+
 class _Stderr(logging.Handler):
-    """Writes each record through click to the stderr of the moment.
+    """Writes each record to the stderr of the moment: through click, or a live display.
 
     Resolving stderr at each record (not when the handler is made) keeps the output where a
-    test runner or a rich live display has put stderr meanwhile.
+    test runner has put stderr meanwhile.
     """
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            click.echo(self.format(record), err=True)
+            text = self.format(record)
+            if _console:
+                _console[-1].print(text, markup=False, highlight=False, soft_wrap=True)
+            else:
+                click.echo(text, err=True)
         except Exception:  # a closed stream must not turn a log line into a failure
             self.handleError(record)
 

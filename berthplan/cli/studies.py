@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from berthplan.cli import verbosity
 from berthplan.cli.progress import solver_status
 from berthplan.cli.util import EXIT_INFEASIBLE, FiniteFloat, user_errors
 
@@ -71,7 +72,8 @@ def register(group: click.Group) -> None:
         """
         from berthplan.analysis.sweep import Options, run_sweep
 
-        report = run_sweep(file, scenarios, out, Options(**options, progress=True))
+        shown = verbosity.level() != verbosity.QUIET
+        report = run_sweep(file, scenarios, out, Options(**options, progress=shown))
         _echo_report(report)
         sys.exit(report.exit_code)
 

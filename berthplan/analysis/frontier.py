@@ -25,7 +25,6 @@ hard target only removes plans, so proven-optimal costs never decrease as the ta
 
 from __future__ import annotations
 
-import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -290,37 +289,6 @@ def decreasing(steps: list[Step], rel: float = 1e-9) -> list[int]:
     return found
 
 
-def plot(
-    steps: list[Step], spec: Spec, money_unit: str, path: Path, baseline: Baseline | None = None
-) -> None:
-    """Objective against target, unreachable targets and the baseline marked, as a PNG."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    _, label, scale = READABLE[spec.metric]
-    fig = Figure(figsize=(7, 4.5), dpi=100)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    ok = [(s.target / scale, s.objective) for s in steps if s.objective is not None]
-    ax.plot([x for x, _ in ok], [y for _, y in ok], "o-", label="optimal cost")
-    if baseline is not None and baseline.reached is not None and baseline.objective is not None:
-        ax.plot([baseline.reached / scale], [baseline.objective], "s", color="tab:green",
-                label="baseline (target not forced)")  # fmt: skip
-    for n, s in enumerate(x for x in steps if x.objective is None):
-        ax.axvline(
-            s.target / scale, color="tab:red", ls=":", label="unreachable" if n == 0 else None
-        )
-    ax.set_xlabel(f"{spec.metric} target {spec.year} ({spec.port or 'province'}), {label}")
-    ax.set_ylabel(f"total discounted cost ({money_unit})")
-    ax.set_title("Cost–target frontier")
-    ax.grid(True, alpha=0.3)
-    ax.legend(loc="best")
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None})
-    atomic.write_bytes(path, buffer.getvalue())
-
-
 def run_frontier(
     instance_file: str,
     spec: Spec,
@@ -402,8 +370,20 @@ def run_frontier(
             on_step(steps[-1])
     rows = table(steps, spec.metric, steps.baseline)
     write_csv_atomic(folder / "frontier.csv", columns(spec.metric), rows)
-    plot(steps, spec, base.money_unit, folder / "frontier.png", steps.baseline)
+    _plot(steps, spec, base.money_unit, folder / "frontier.png")
     return steps
+
+
+def _plot(steps: Steps, spec: Spec, money_unit: str, path: Path) -> None:
+    from berthplan.analysis.frontier_plot import plot
+
+    _, label, scale = READABLE[spec.metric]
+    where = f"{spec.metric} target {spec.year} ({spec.port or 'province'}), {label}"
+    b = steps.baseline
+    mark = None
+    if b is not None and b.reached is not None and b.objective is not None:
+        mark = (b.reached / scale, b.objective)
+    plot([(s.target / scale, s.objective) for s in steps], where, money_unit, path, mark)
 
 
 def _checked_base(instance_file: str, what_if: WhatIf, spec: Spec, values: list[float]) -> Instance:

@@ -714,3 +714,219 @@ def test_gap_must_be_the_one_bound_and_objective_imply(tmp_path: Path, instance:
     assert v.expected == pytest.approx(0.01, rel=1e-9)
     solve["gap"] = 0.01
     assert check_plan(instance, write_plan(tmp_path / "q", hand_tables(), solve)).ok
+
+
+def messages(report: CheckReport, rule: str) -> list[str]:
+    return [str(v) for v in report.violations if v.rule == rule]
+
+
+# One cell changed in one table of the hand plan, and what the rule it breaks prints (the
+# other rules that follow from the change are not asserted here).
+MESSAGES = [
+    pytest.param(
+        "routes",
+        "candidate,open,2023,",
+        "candidate,open,,",
+        "route_windows",
+        ["route_windows: dom-south.open_year: expected an opening year, found empty"],
+        id="route-without-year",
+    ),
+    pytest.param(
+        "projects",
+        "p1w-ct-b,",
+        "p1w-ct-z,",
+        "coverage",
+        [
+            "coverage: p1w-ct-z: expected an id of the instance, found a row in projects.csv",
+            "coverage: p1w-ct-b: expected one row in projects.csv, found no row",
+        ],
+        id="unknown-project",
+    ),
+    pytest.param(
+        "projects",
+        "preliminary,build,2024,",
+        "preliminary,build,,",
+        "start_windows",
+        ["start_windows: p1w-channel.start_year: expected a start year, found empty"],
+        id="build-without-start",
+    ),
+    pytest.param(
+        "projects",
+        "candidate,skip,,,,",
+        "candidate,skip,,2027,,",
+        "start_windows",
+        ["start_windows: p1w-ct-b.completion_year: expected empty, found 2027"],
+        id="skip-with-completion",
+    ),
+    pytest.param(
+        "projects",
+        "new,build,2023,2024,2025",
+        "new,build,2023,2025,2025",
+        "start_windows",
+        ["start_windows: p2-ore-1.completion_year 2023: expected 2024, found 2025"],
+        id="wrong-completion",
+    ),
+    pytest.param(
+        "projects",
+        "preliminary,build,2024,2024,2025,800.000000,800.000000,754.716981,0,0",
+        "preliminary,skip,,,,0.000000,0.000000,0.000000,0,0",
+        "requires",
+        [
+            "requires: p1w-ct-a 2026: expected p1w-channel completed by 2025, found p1w-channel not built"
+        ],
+        id="prerequisite-skipped",
+    ),
+    pytest.param(
+        "projects",
+        "preliminary,build,2024,2024,2025,800.000000,800.000000,754.716981,0,0",
+        "preliminary,skip,,,,0.000000,0.000000,0.000000,0,0",
+        "budget",
+        ["budget: p1w-channel.spend 2024: expected no row (project not built), found 800.000000"],
+        id="spend-of-unbuilt",
+    ),
+    pytest.param(
+        "routes",
+        "candidate,open,2023,",
+        "candidate,maybe,2023,",
+        "route_windows",
+        ["route_windows: dom-south.decision: expected open or skip, found maybe"],
+        id="route-decision",
+    ),
+    pytest.param(
+        "routes",
+        "candidate,open,2023,",
+        "candidate,open,2022,",
+        "route_windows",
+        ["route_windows: dom-south 2022: expected open in 2023-2026, found 2022"],
+        id="route-before-window",
+    ),
+    pytest.param(
+        "routes",
+        "existing,existing,,",
+        "existing,open,,",
+        "route_windows",
+        ["route_windows: near-sea-existing.decision: expected existing, found open"],
+        id="existing-route-opened",
+    ),
+    pytest.param(
+        "spend",
+        "p2-ore-1,2024,700.000000,false",
+        "p2-ore-1,20x4,700.000000,false",
+        "budget",
+        [
+            "budget: p2-ore-1.spend: expected a year, found 20x4",
+            "budget: p2-ore-1.spend 2024: expected 700, found no row",
+        ],
+        id="spend-year",
+    ),
+    pytest.param(
+        "spend",
+        "p2-ore-1,2024,700.000000,false",
+        "p2-ore-1,2024,750.000000,false",
+        "budget",
+        ["budget: p2-ore-1.spend 2024: expected 700, found 750"],
+        id="spend-amount",
+    ),
+    pytest.param(
+        "kpis",
+        "1029.721762\n",
+        "1029.721762\n2028,,,,,,,0,,,,0\n",
+        "kpis",
+        ["kpis: kpis.csv 2028: expected no row, found a row"],
+        id="kpis-extra-year",
+    ),
+    pytest.param(
+        "kpis",
+        "2027,,,,,,,1300.000000,,,,1029.721762\n",
+        "2027,,,,,,,1300.000000,,,,1029.721762\n2027,,,,,,,1300.000000,,,,1029.721762\n",
+        "kpis",
+        ["kpis: kpis.csv 2027: expected one row, found several rows"],
+        id="kpis-duplicate-year",
+    ),
+    pytest.param(
+        "kpis",
+        "1029.721762\n",
+        "1029.721762\nyear,,,,,,,,,,,\n",
+        "kpis",
+        ["kpis: kpis.csv:7: expected a year, found year"],
+        id="kpis-bad-year",
+    ),
+    pytest.param(
+        "kpis",
+        "2027,,,,,,,1300.000000,,",
+        "2027,,,,,,,1300.000000,5,",
+        "kpis",
+        ["kpis: opex 2027: expected empty or 0, found 5"],
+        id="kpis-post-horizon-opex",
+    ),
+    pytest.param(
+        "capacity",
+        "2023,P1,p1-west,general,t,4800000.000000,4800000.000000,1.000000",
+        "2023,P1,p1-west,general,t,4800000.000000,-4800000.000000,-1.000000",
+        "capacity",
+        ["capacity: p1-west/general 2023: expected >= 0, found -4800000"],
+        id="throughput-negative",
+    ),
+    pytest.param(
+        "capacity",
+        "2023,P1,p1-west,general,t,4800000.000000,4800000.000000,1.000000",
+        "2023,P1,p1-west,general,t,4800000.000000,4900000.000000,1.020833",
+        "capacity",
+        ["capacity: p1-west/general 2023: expected <= 4800000 (1 x capacity), found 4900000"],
+        id="throughput-above-capacity",
+    ),
+    pytest.param(
+        "capacity",
+        "2023,P1,p1-west,general,t,4800000.000000,4800000.000000,1.000000",
+        "2023,P1,p1-west,general,t,4800000.000000,many,1.000000",
+        "capacity",
+        ["capacity: p1-west/general.throughput 2023: expected a number, found many"],
+        id="throughput-not-a-number",
+    ),
+    pytest.param(
+        "capacity",
+        "2023,P1,p1-west,general,t,4800000.000000,4800000.000000,1.000000\n",
+        "2023,P1,p1-west,general,t,4800000.000000,4800000.000000,1.000000\n2023,P1,p1-west,general,t,4800000.000000,4800000.000000,1.000000\n",
+        "capacity",
+        ["capacity: p1-west/general 2023: expected one row, found several rows"],
+        id="capacity-duplicate-row",
+    ),
+    pytest.param(
+        "targets",
+        "2023,new_routes,,1.000000,1.000000,0.000000,true,true\n",
+        "",
+        "targets",
+        ["targets: new_routes 2023: expected a row, found no row"],
+        id="target-row-missing",
+    ),
+    pytest.param(
+        "targets",
+        "2023,new_routes,,1.000000,1.000000,0.000000,true,true\n",
+        "2023,new_routes,,1.000000,1.000000,0.000000,true,true\n2024,new_routes,,1.000000,1.000000,0.000000,true,true\n",
+        "targets",
+        ["targets: new_routes 2024: expected a target of the instance, found targets.csv:4"],
+        id="target-row-unknown",
+    ),
+    pytest.param(
+        "targets",
+        "3200000.000000,0.000000,true,false",
+        "3200000.000000,0.000000,false,false",
+        "targets",
+        ["targets: container_teu.hard 2026: expected true, found false"],
+        id="target-hard-flag",
+    ),
+]
+
+
+@pytest.mark.parametrize(("table", "old", "new", "rule", "expected"), MESSAGES)
+def test_violation_messages(
+    tmp_path: Path,
+    instance: Instance,
+    table: str,
+    old: str,
+    new: str,
+    rule: str,
+    expected: list[str],
+) -> None:
+    report = check_tampered(tmp_path, instance, table, old, new)
+    assert messages(report, rule) == expected

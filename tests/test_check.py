@@ -21,6 +21,7 @@ Discount factors 1.06 ** -(y - 2023): 2023 1, 2024 0.943396226, 2025 0.889996440
 
 from __future__ import annotations
 
+import copy
 import json
 import subprocess
 import sys
@@ -930,3 +931,103 @@ def test_violation_messages(
 ) -> None:
     report = check_tampered(tmp_path, instance, table, old, new)
     assert messages(report, rule) == expected
+
+
+# solve.json changed, and the one violation it must give (status optimal unless said).
+BOUND = {"solver_objective": OBJECTIVE, "best_bound": OBJECTIVE * 0.99}
+SOLVE_MESSAGES = [
+    pytest.param(
+        {"status": "great"},
+        "record: solve.json:status: expected optimal or feasible or infeasible, found great",
+        id="status",
+    ),
+    pytest.param(
+        {"instance": [1]},
+        "record: solve.json:instance: expected a record of the instance (name, hash, money unit,"
+        " price year), found [1]",
+        id="instance-not-a-record",
+    ),
+    pytest.param(
+        {"instance": {"name": "example-two-ports", "hash": "-", "price_year": 2023}},
+        "record: solve.json:instance.money_unit: expected CNY million, found no field",
+        id="no-money-unit",
+    ),
+    pytest.param(
+        {"price_year": 1999},
+        "record: solve.json:instance.price_year: expected 2023, found 1999",
+        id="price-year",
+    ),
+    pytest.param(
+        {"name": "other"},
+        "instance: solve.json:instance.name: expected example-two-ports, found other",
+        id="name",
+    ),
+    pytest.param(
+        {"gap": "wide"},
+        "record: solve.json:gap: expected a finite number or null, found wide",
+        id="gap-text",
+    ),
+    pytest.param(
+        {"best_bound": "low", "solver_objective": OBJECTIVE},
+        "record: solve.json:best_bound: expected a finite number or null, found low",
+        id="bound-text",
+    ),
+    pytest.param(
+        {"best_bound": OBJECTIVE * 1.01, "solver_objective": OBJECTIVE},
+        "record: solve.json:best_bound: expected <= 19845.849825 (a lower bound), found"
+        " 20044.308323",
+        id="bound-above",
+    ),
+    pytest.param(
+        {"gap": -0.5},
+        "record: solve.json:gap: expected >= 0, found -0.5",
+        id="gap-negative-without-bound",
+    ),
+    pytest.param(
+        {**BOUND, "gap": 0.01, "options": {"gap": 0.0001}},
+        "record: solve.json:status: expected a gap within 0.0001 for optimal (bound"
+        " 19647.391327), found optimal at gap 0.01",
+        id="optimal-beyond-its-gap",
+    ),
+    pytest.param(
+        {"breakdown": {**BREAKDOWN, "opex": "lots"}},
+        "objective: solve.json:breakdown.opex: expected 80.190358, found lots",
+        id="breakdown-text",
+    ),
+    pytest.param(
+        {"breakdown": {**BREAKDOWN, "capex": 5000.0}},
+        "objective: solve.json:breakdown.capex: expected 5136.32117, found 5000",
+        id="breakdown-term",
+    ),
+]
+
+
+@pytest.mark.parametrize(("change", "expected"), SOLVE_MESSAGES)
+def test_solve_json_messages(
+    tmp_path: Path, instance: Instance, change: dict[str, Any], expected: str
+) -> None:
+    solve, change = hand_solve(instance), copy.deepcopy(change)
+    for key in ("name", "price_year"):
+        if key in change:
+            solve["instance"][key] = change.pop(key)
+    if isinstance(change.get("instance"), dict):
+        change["instance"]["hash"] = instance.canonical_hash()
+    solve |= change
+    report = check_plan(instance, write_plan(tmp_path / "p", hand_tables(), solve))
+    assert [str(v) for v in report.violations] == [expected]
+
+
+def test_optimal_within_its_gap(tmp_path: Path, instance: Instance) -> None:
+    solve = hand_solve(instance)
+    solve |= {"solver_objective": OBJECTIVE, "best_bound": OBJECTIVE * (1 - 5e-5)}
+    solve |= {"gap": 5e-5, "options": {"gap": 1e-4}}
+    assert check_plan(instance, write_plan(tmp_path / "p", hand_tables(), solve)).ok
+
+
+def test_feasible_objective_below_the_plan(tmp_path: Path, instance: Instance) -> None:
+    solve = hand_solve(instance, "feasible")
+    solve["solver_objective"] = OBJECTIVE * 0.98
+    report = check_plan(instance, write_plan(tmp_path / "p", hand_tables(), solve))
+    assert [str(v) for v in report.violations] == [
+        "objective: solve.json:solver_objective: expected >= 19845.849825, found 19448.932829"
+    ]

@@ -1,0 +1,168 @@
+"""The checker's queues rule on a tampered plan folder: each change names its rule and says why.
+
+The plan is the optimum of ``tests/data/boundary/pool-exact.yaml`` (its header has the model):
+one dry bulk M/M/n pool at A, W/S <= 0.5625, 8,000 h/yr, 40 h and 50,000 t per call (200
+calls per berth-year at occupancy 1); 2024 one berth at its limit (3,600,000 t), 2025 two
+berths at theirs (rho = 0.6, 12,000,000 t, 240 calls, W/S 0.5625, 22.5 h of waiting per call,
+5,400 ship-hours, 54 at 0.01 per ship-hour). Each test changes one cell or row of that folder
+and asserts the exact violations of the rule it breaks.
+
+Above the limit (2025 at 12,100,000 t): 242 calls, occupancy 242 x 40 / (2 x 8,000) = 0.605,
+M/M/2 W/S = rho^2 / (1 - rho^2) = 0.366025 / 0.633975 = 0.577349, 23.093971 h per call,
+5,588.740881 ship-hours. The charged waiting is the interpolant through the breakpoints, which
+end at the capacity: beyond it, it stays at 5,400 (and 54), so those two columns agree.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+from pathlib import Path
+
+import pytest
+
+import berthplan
+from berthplan.checker import check_plan
+from berthplan.model.instance import Instance
+
+BOUNDARY = Path(__file__).parent / "data" / "boundary"
+
+
+@functools.cache
+def instance(name: str) -> Instance:
+    return berthplan.load(BOUNDARY / f"{name}.yaml")
+
+
+@pytest.fixture(scope="module")
+def pool_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("pool") / "plan"
+    berthplan.solve(instance("pool-exact")).write(folder)
+    assert check_plan(instance("pool-exact"), folder).ok
+    return folder
+
+
+QUEUES_2025 = (
+    "2025,P,A,dry_bulk,t,M/M/n,2,0.562500,12000000.000000,12000000.000000,240.000000,"
+    "0.600000,0.562500,22.500000,5400.000000,5400.000000,54.000000\n"
+)
+
+
+def tampered(plan: Path, tmp_path: Path, table: str, old: str, new: str | None) -> list[str]:
+    """The checker's messages for ``plan`` with ``old`` replaced by ``new`` in ``table``
+    (``new`` None: the table removed)."""
+    folder = tmp_path / "tampered"
+    shutil.copytree(plan, folder)
+    path = folder / table
+    if new is None:
+        path.unlink()
+    else:
+        content = path.read_text(encoding="utf-8")
+        assert content.count(old) == 1, old
+        path.write_text(content.replace(old, new), encoding="utf-8")
+    return [str(v) for v in check_plan(instance("pool-exact"), folder).violations]
+
+
+def test_the_rows_of_the_optimum_are_the_hand_values(pool_plan: Path) -> None:
+    assert QUEUES_2025 in (pool_plan / "queues.csv").read_text(encoding="utf-8")
+
+
+def q(column: str, expected: str, found: str) -> str:
+    return f"queues: A/dry_bulk.{column} 2025: expected {expected}, found {found}"
+
+
+CASES = [
+    pytest.param(
+        QUEUES_2025,
+        None,
+        ["queues: queues.csv: expected the table (the instance has queue pools), found no file"],
+        id="no-file",
+    ),
+    pytest.param(
+        QUEUES_2025, "", ["queues: A/dry_bulk 2025: expected a row, found no row"], id="row-missing"
+    ),
+    pytest.param(
+        QUEUES_2025,
+        QUEUES_2025 * 2,
+        ["queues: A/dry_bulk 2025: expected one row, found several rows"],
+        id="row-twice",
+    ),
+    pytest.param(
+        QUEUES_2025,
+        QUEUES_2025 + QUEUES_2025.replace("2025", "2026", 1),
+        [
+            "queues: queues.csv:4: expected a horizon year and a queue pool (area, cargo), found"
+            " year '2026', area 'A', cargo 'dry_bulk'"
+        ],
+        id="year-outside-the-horizon",
+    ),
+    pytest.param(
+        QUEUES_2025,
+        QUEUES_2025 + QUEUES_2025.replace(",A,", ",B,"),
+        [
+            "queues: queues.csv:4: expected a horizon year and a queue pool (area, cargo), found"
+            " year '2025', area 'B', cargo 'dry_bulk'"
+        ],
+        id="not-a-pool",
+    ),
+    pytest.param("2025,P,", "2025,Q,", [q("port", "P", "Q")], id="port"),
+    pytest.param(",t,M/M/n,2,", ",TEU,M/M/n,2,", [q("unit", "t", "TEU")], id="unit"),
+    pytest.param(",M/M/n,2,", ",M/E2/n,2,", [q("queue", "M/M/n", "M/E2/n")], id="queue-model"),
+    pytest.param(",M/M/n,2,", ",M/M/n,3,", [q("berths", "2", "3")], id="berths"),
+    pytest.param(
+        "5400.000000,5400.000000,54.000000",
+        "5400.000000,5300.000000,53.000000",
+        [q("charged_wait_hours", "5400", "5300"), q("waiting_cost", "54", "53")],
+        id="charged-waiting",
+    ),
+    pytest.param(
+        "0.562500,12000000.000000,12000000.000000",
+        "0.562500,12000000.000000,12000000.000000",
+        [],
+        id="unchanged",
+    ),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), CASES)
+def test_queues_rows(
+    pool_plan: Path, tmp_path: Path, old: str, new: str | None, expected: list[str]
+) -> None:
+    messages = tampered(pool_plan, tmp_path, "queues.csv", old, new)
+    assert [m for m in messages if m.startswith("queues:")] == expected
+    assert messages == expected  # nothing else follows from a queues.csv cell
+
+
+def test_throughput_above_the_pools_limit(pool_plan: Path, tmp_path: Path) -> None:
+    # capacity.csv's 2025 throughput raised by 100,000 t: the pool's W/S limit is broken, and
+    # queues.csv (left as it was) no longer matches the throughput.
+    old = "2025,P,A,dry_bulk,t,12000000.000000,12000000.000000,1.000000"
+    new = "2025,P,A,dry_bulk,t,12000000.000000,12100000.000000,1.008333"
+    messages = tampered(pool_plan, tmp_path, "capacity.csv", old, new)
+    assert [m for m in messages if m.startswith("queues:")] == [
+        q("throughput", "12100000", "12000000"),
+        q("calls", "242", "240"),
+        q("occupancy", "0.605", "0.6"),
+        q("wait_ratio", "0.577349", "0.5625"),
+        q("wait_hours", "23.093971", "22.5"),
+        q("total_wait_hours", "5588.740881", "5400"),
+        "queues: A/dry_bulk.wait_ratio 2025: expected W/S <= 0.5625 (throughput <= 12000000),"
+        " found 0.577349 at 12100000",
+    ]
+    assert (
+        "capacity: A/dry_bulk 2025: expected <= 12000000 (1 x capacity), found 12100000" in messages
+    )
+
+
+def test_queues_table_of_an_instance_without_pools(tmp_path: Path, pool_plan: Path) -> None:
+    inst = instance("budget-exact")
+    folder = tmp_path / "plan"
+    berthplan.solve(inst).write(folder)
+    assert not (folder / "queues.csv").exists()
+    assert check_plan(inst, folder).ok
+    header, first = (pool_plan / "queues.csv").read_text(encoding="utf-8").splitlines()[:2]
+    (folder / "queues.csv").write_text(f"{header}\n", encoding="utf-8")
+    assert check_plan(inst, folder).ok  # a header alone: no rows
+    (folder / "queues.csv").write_text(f"{header}\n{first}\n", encoding="utf-8")
+    assert [str(v) for v in check_plan(inst, folder).violations] == [
+        "queues: queues.csv: expected no rows, found 1 rows"
+    ]

@@ -718,7 +718,8 @@ def test_gap_must_be_the_one_bound_and_objective_imply(tmp_path: Path, instance:
 
 
 def messages(report: CheckReport, rule: str) -> list[str]:
-    return [str(v) for v in report.violations if v.rule == rule]
+    """The rule's messages, each once (project_rows reports port, area and stage twice)."""
+    return list(dict.fromkeys(str(v) for v in report.violations if v.rule == rule))
 
 
 # One cell changed in one table of the hand plan, and what the rule it breaks prints (the
@@ -731,6 +732,42 @@ MESSAGES = [
         "route_windows",
         ["route_windows: dom-south.open_year: expected an opening year, found empty"],
         id="route-without-year",
+    ),
+    pytest.param(
+        "projects",
+        "1360.377358,1,1",
+        "1360.377358,2,0",
+        "project_rows",
+        [
+            "project_rows: p2-ore-1.berths_added: expected 1, found 2",
+            "project_rows: p2-ore-1.berths_10k_added: expected 1, found 0",
+        ],
+        id="berths-added",
+    ),
+    pytest.param(
+        "projects",
+        "p2-ore-1,Main area ore berth,P2,p2-main,new",
+        "p2-ore-1,Main ore berth,P1,p2-east,old",
+        "project_rows",
+        [
+            "project_rows: p2-ore-1.port: expected P2, found P1",
+            "project_rows: p2-ore-1.area: expected p2-main, found p2-east",
+            "project_rows: p2-ore-1.stage: expected new, found old",
+            "project_rows: p2-ore-1.name: expected Main area ore berth, found Main ore berth",
+        ],
+        id="project-labels",
+    ),
+    pytest.param(
+        "projects",
+        "1400.000000,1400.000000,1360.377358",
+        "1500.000000,1300.000000,1360.000000",
+        "project_rows",
+        [
+            "project_rows: p2-ore-1.capex: expected 1400, found 1500",
+            "project_rows: p2-ore-1.capex_in_horizon: expected 1400, found 1300",
+            "project_rows: p2-ore-1.discounted_cost: expected 1360.377358, found 1360",
+        ],
+        id="project-costs",
     ),
     pytest.param(
         "projects",

@@ -722,6 +722,9 @@ def messages(report: CheckReport, rule: str) -> list[str]:
     return list(dict.fromkeys(str(v) for v in report.violations if v.rule == rule))
 
 
+_P = PROJECTS.splitlines()
+ROWS = (f"{_P[1]}\n{_P[2]}\n", f"{_P[2]}\n{_P[1]}\n")  # two rows of projects.csv, swapped
+
 # One cell changed in one table of the hand plan, and what the rule it breaks prints (the
 # other rules that follow from the change are not asserted here).
 MESSAGES = [
@@ -771,6 +774,127 @@ MESSAGES = [
     ),
     pytest.param(
         "projects",
+        ROWS[0],
+        ROWS[1],
+        "coverage",
+        ["coverage: projects.csv: expected row 2: p1e-ct-3, found p2-ore-1"],
+        id="rows-out-of-order",
+    ),
+    pytest.param(
+        "projects",
+        "skip,,,,0.000000",
+        "build,2025,2027,2028,0.000000",
+        "groups",
+        ["groups: p1w-ct: expected at most one built, found 2 built: p1w-ct-a, p1w-ct-b"],
+        id="two-of-a-group",
+    ),
+    pytest.param(
+        "projects",
+        "new,build,2023,2024,2025,1400.000000,1400.000000,1360.377358,1,1",
+        "new,skip,,,,0.000000,0.000000,0.000000,0,0",
+        "start_windows",
+        ["start_windows: p2-ore-1: expected build (new), found skip"],
+        id="committed-skipped",
+    ),
+    pytest.param(
+        "capacity",
+        "2024,P1,p1-east,container,TEU,3200000.000000,3200000.000000,1.000000",
+        "2024,P1,p1-east,container,TEU,3200000.000000,3300000.000000,1.031250",
+        "capacity",
+        ["capacity: p1-east/container 2024: expected <= 3200000 (1 x capacity), found 3300000"],
+        id="served-above-capacity",
+    ),
+    pytest.param(
+        "capacity",
+        "20000000.000000,1.111111",
+        "21000000.000000,1.166667",
+        "capacity",
+        ["capacity: P2/dry_bulk 2024: expected <= 20666666.666667 (demand), found 21000000"],
+        id="above-demand",
+    ),
+    pytest.param(
+        "capacity",
+        "2025,P1,p1-west,general,t,4800000.000000,4800000.000000,1.000000\n",
+        "",
+        "capacity",
+        ["capacity: p1-west/general 2025: expected a row (the pair has capacity), found no row"],
+        id="capacity-row-missing",
+    ),
+    pytest.param(
+        "capacity",
+        "2025,P1,p1-west",
+        "2O25,P1,p1-west",
+        "capacity",
+        [
+            "capacity: capacity.csv:9: expected a horizon year, an area and a cargo class, found"
+            " year '2O25', area 'p1-west', cargo 'general'",
+            "capacity: p1-west/general 2025: expected a row (the pair has capacity), found no row",
+        ],
+        id="capacity-bad-year",
+    ),
+    pytest.param(
+        "capacity",
+        "2025,P1,p1-west,general",
+        "2025,P1,p1-west,grain",
+        "capacity",
+        [
+            "capacity: p1-west/grain.capacity 2025: expected 0, found 4800000",
+            "capacity: p1-west/grain 2025: expected <= 0 (1 x capacity), found 4800000",
+            "capacity: p1-west/grain.utilization 2025: expected empty, found 1.000000",
+            "capacity: p1-west/general 2025: expected a row (the pair has capacity), found no row",
+        ],
+        id="capacity-other-class",
+    ),
+    pytest.param(
+        "capacity",
+        "3200000.000000,1.000000\n2024,P1,p1-west",
+        "3200000.000000,1.100000\n2024,P1,p1-west",
+        "capacity",
+        ["capacity: p1-east/container.utilization 2024: expected 1, found 1.1"],
+        id="utilization",
+    ),
+    pytest.param(
+        "capacity",
+        "2024,P1,p1-east,container,TEU",
+        "2024,P1,p1-east,container,t",
+        "capacity",
+        ["capacity: p1-east/container.unit 2024: expected TEU, found t"],
+        id="capacity-unit",
+    ),
+    pytest.param(
+        "capacity",
+        "2024,P1,p1-east",
+        "2024,P2,p1-east",
+        "capacity",
+        ["capacity: p1-east/container.port 2024: expected P1, found P2"],
+        id="capacity-port",
+    ),
+    pytest.param(
+        "spend",
+        "p1e-ct-3,2022,1200.000000,true",
+        "p1e-ct-3,2022,1200.000000,false",
+        "budget",
+        ["budget: p1e-ct-3.sunk 2022: expected true, found false"],
+        id="sunk-flag",
+    ),
+    pytest.param(
+        "spend",
+        "p1w-ct-a,2027,1300.000000,false",
+        "p1w-ct-a,2027,1300.000000,maybe",
+        "budget",
+        ["budget: p1w-ct-a.sunk 2027: expected false, found maybe"],
+        id="sunk-not-a-flag",
+    ),
+    pytest.param(
+        "spend",
+        "p1w-ct-a,2027,1300.000000,false\n",
+        "p1w-ct-a,2027,1300.000000,false\np1w-ct-b,2027,1.000000,false\n",
+        "budget",
+        ["budget: p1w-ct-b.spend 2027: expected no row (project not built), found 1.000000"],
+        id="spend-of-skipped",
+    ),
+    pytest.param(
+        "projects",
         "p1w-ct-b,",
         "p1w-ct-z,",
         "coverage",
@@ -810,7 +934,8 @@ MESSAGES = [
         "preliminary,skip,,,,0.000000,0.000000,0.000000,0,0",
         "requires",
         [
-            "requires: p1w-ct-a 2026: expected p1w-channel completed by 2025, found p1w-channel not built"
+            "requires: p1w-ct-a 2026: expected p1w-channel completed by 2025, found"
+            " p1w-channel not built"
         ],
         id="prerequisite-skipped",
     ),
@@ -924,7 +1049,7 @@ MESSAGES = [
     pytest.param(
         "capacity",
         "2023,P1,p1-west,general,t,4800000.000000,4800000.000000,1.000000\n",
-        "2023,P1,p1-west,general,t,4800000.000000,4800000.000000,1.000000\n2023,P1,p1-west,general,t,4800000.000000,4800000.000000,1.000000\n",
+        "2023,P1,p1-west,general,t,4800000.000000,4800000.000000,1.000000\n" * 2,
         "capacity",
         ["capacity: p1-west/general 2023: expected one row, found several rows"],
         id="capacity-duplicate-row",
@@ -940,7 +1065,8 @@ MESSAGES = [
     pytest.param(
         "targets",
         "2023,new_routes,,1.000000,1.000000,0.000000,true,true\n",
-        "2023,new_routes,,1.000000,1.000000,0.000000,true,true\n2024,new_routes,,1.000000,1.000000,0.000000,true,true\n",
+        "2023,new_routes,,1.000000,1.000000,0.000000,true,true\n"
+        "2024,new_routes,,1.000000,1.000000,0.000000,true,true\n",
         "targets",
         ["targets: new_routes 2024: expected a target of the instance, found targets.csv:4"],
         id="target-row-unknown",

@@ -46,7 +46,7 @@ def test_default_prints_the_phases_on_stderr(tmp_path: Path) -> None:
     result = solve(tmp_path)
     assert result.exit_code == 0, result.output
     lines = result.stderr.splitlines()
-    assert lines[0] == f"loading {EXAMPLE}"
+    assert re.fullmatch(rf"loaded {re.escape(str(EXAMPLE))} in \d+\.\d\d s", lines[0]), lines
     assert "model: 73 rows, 64 columns (19 binary), 182 nonzeros" in result.stderr
     assert "solving with highs" in lines and "highs: optimal in" in result.stderr
     assert "debug:" not in result.stderr
@@ -88,6 +88,13 @@ def test_commands_that_do_not_solve_stay_silent() -> None:
     result = CliRunner().invoke(main, ["validate", str(EXAMPLE)])
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
+
+
+def test_an_input_error_is_the_first_line(tmp_path: Path) -> None:
+    # nothing about loading is printed before the input is known to be good
+    result = solve(tmp_path, "--set", "projects[nosuch].capex=1")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: ")
 
 
 def test_errors_still_reach_stderr_when_quiet(tmp_path: Path) -> None:

@@ -155,7 +155,10 @@ def test_on_a_terminal_rich_draws_the_line_in_place(
     drawn = screen.getvalue()
     assert "solving: " in drawn and "incumbent " in drawn
     assert "\x1b[" in drawn  # redrawn in place (cursor control), not appended
-    # log lines print above the live line, through its console; the result stays on stdout
+    # a spinner while loading, from the start; log lines print above the live line, through
+    # its console; the result stays on stdout
+    assert f"loading {medium}  0." in drawn.split("\r", 1)[0]  # the first frame drawn
+    assert result.stderr.startswith(f"loaded {medium} in ")  # once the spinner is gone
     assert "model: 4,506 rows" in drawn and "model: " not in result.stderr
     assert "status: optimal" in result.stdout and "status: optimal" not in drawn
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 import time
 from pathlib import Path
@@ -10,9 +9,8 @@ from pathlib import Path
 import click
 
 from berthplan.cli import verbosity
+from berthplan.cli.progress import phase
 from berthplan.cli.util import EXIT_INFEASIBLE, EXIT_SOLVER, FiniteFloat, fail, user_errors
-
-log = logging.getLogger(__name__)
 
 
 @click.command()
@@ -92,9 +90,9 @@ def baseline(
     t0 = time.perf_counter()
     quiet = verbosity.level() == verbosity.QUIET
     atomic.claim_folder(out, "solve.json", "plan folder")
-    log.info("loading %s", file)
-    base = load(file)
-    inst, overrides = overridden(base, scenario, sets)
+    with phase(f"loading {file}", f"loaded {file}"):
+        base = load(file)
+        inst, overrides = overridden(base, scenario, sets)
     overruns = committed_overruns(inst)
     if overruns:
         lines = [f"  budget {y}: committed spend {s:,.6g} above {c:,.6g}" for y, s, c in overruns]

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from berthplan.backends.base import Progress
 
-__all__ = ["SolverStatus", "describe", "solver_status"]
+__all__ = ["SolverStatus", "describe", "phase", "solver_status"]
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +120,56 @@ class SolverStatus:
         log.info("%s", self.text())
 
 
+class _Since:
+    """``TEXT  1.2 s``, the seconds counted at each redraw."""
+
+    def __init__(self, text: str, started: float) -> None:
+        self.text, self.started = text, started
+
+    def __rich__(self) -> str:
+        return f"{self.text}  {time.monotonic() - self.started:.1f} s"
+
+
+@contextmanager
+def phase(doing: str, done: str | None = None) -> Iterator[None]:
+    """A command's first, silent phase (imports, reading the input): a sign of life at once.
+
+    On a terminal, a transient spinner ``doing`` from the start, gone when the block ends;
+    then, if it succeeded and ``done`` is given, the INFO line ``done in T s`` (so in a pipe
+    or a log file the first line comes once the input has been read). An error in the block leaves no line before
+    the command's error message.
+    """
+    started = time.monotonic()
+    log.debug("%s", doing)
+    console = None if verbosity.level() == verbosity.QUIET else _terminal()
+    if console is None:
+        yield
+    else:
+        with _live(_Since(doing, started), console), verbosity.printing_to(console):
+            yield
+    if done is not None:
+        log.info("%s in %.2f s", done, time.monotonic() - started)
+
+
+def _live(renderable: object, console: Console) -> Live:
+    """A transient spinner line on ``console``, stdout and stderr left alone.
+
+    rich's redirection would send stdout to the terminal even when it is a file; log records
+    reach ``console`` through :func:`verbosity.printing_to` instead.
+    """
+    from rich.live import Live
+    from rich.spinner import Spinner
+
+    return Live(
+        Spinner("dots", text=renderable),  # type: ignore[arg-type]
+        console=console,
+        transient=True,
+        refresh_per_second=8,
+        redirect_stdout=False,
+        redirect_stderr=False,
+    )
+
+
 def _terminal() -> Console | None:
     from rich.console import Console
 
@@ -145,19 +195,7 @@ def solver_status(label: str = "solving") -> Iterator[SolverStatus | None]:
         if console is None:
             yield status
             return
-        from rich.live import Live
-        from rich.spinner import Spinner
-
-        # No redirection of sys.stdout/sys.stderr: rich would send stdout to the terminal
-        # even when it is a file; log records reach this console through verbosity instead.
-        live = Live(
-            Spinner("dots", text=status),
-            console=console,
-            transient=True,
-            refresh_per_second=8,
-            redirect_stdout=False,
-            redirect_stderr=False,
-        )
+        live = _live(status, console)
         status.live = live
         with live, verbosity.printing_to(console):
             yield status

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
 
 import click
 
-from berthplan.cli.progress import solver_status
+from berthplan.cli.progress import phase, solver_status
 from berthplan.cli.util import EXIT_INFEASIBLE, EXIT_SOLVER, FiniteFloat, fail, user_errors
-
-log = logging.getLogger(__name__)
 
 
 @click.command("replan")
@@ -70,11 +67,11 @@ def replan(
     from berthplan.results.recourse import ExtendedPlan
 
     atomic.claim_folder(out, "solve.json", "plan folder")
-    log.info("loading %s", file)
-    base = load(file)
-    commit = plan_commitment(plan_dir, year)
-    known = load_actuals(actuals) if actuals else None
-    rolled = roll_forward(base, commit, known)
+    with phase(f"loading {file} and {plan_dir}", f"loaded {file} and {plan_dir}"):
+        base = load(file)
+        commit = plan_commitment(plan_dir, year)
+        known = load_actuals(actuals) if actuals else None
+        rolled = roll_forward(base, commit, known)
     steps: list[dict[str, object]] = []
     try:
         with solver_status("re-planning" if foresight is None else "rolling horizon"):

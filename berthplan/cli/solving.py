@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from berthplan.cli import verbosity
-from berthplan.cli.progress import solver_status
+from berthplan.cli.progress import phase, solver_status
 from berthplan.cli.util import (
     EXIT_INFEASIBLE,
     EXIT_SOLVER,
@@ -156,19 +157,20 @@ def solve(
         solve_uncertain(file, out, solver, limits, uncertainty, commit_years, risk, quiet)
         return
 
-    log.info("loading %s", file)  # first, before the imports: a sign of life within a second
-    from berthplan.model.io import load
-    from berthplan.model.scenario import overridden
-    from berthplan.optimization.solve import InfeasibleError, SolveError
-    from berthplan.optimization.solve import solve as run
-    from berthplan.results import atomic
-
     t0, started = time.perf_counter(), process_started()  # --time-limit counts from here
-    atomic.claim_folder(out, "solve.json", "plan folder")
     try:
-        with time_budget(time_limit, started):
-            base = load(file)
-            inst, overrides = overridden(base, scenario, sets)
+        with ExitStack() as budget:
+            # the imports of the model and solver layers take a while: a spinner meanwhile
+            with phase(f"loading {file}", f"loaded {file}"):
+                from berthplan.model.io import load
+                from berthplan.model.scenario import overridden
+                from berthplan.optimization.solve import solve as run
+                from berthplan.results import atomic
+
+                atomic.claim_folder(out, "solve.json", "plan folder")
+                budget.enter_context(time_budget(time_limit, started))
+                base = load(file)
+                inst, overrides = overridden(base, scenario, sets)
             with solver_status():
                 plan = run(
                     inst, solver, time_limit=time_limit, gap=gap, threads=threads, started=started
@@ -179,10 +181,9 @@ def solve(
             t_write = time.perf_counter()
             plan.write(out)
             log.debug("plan folder written in %.2f s", time.perf_counter() - t_write)
-    except InfeasibleError as e:
-        fail(f"{file}: infeasible\n{e}", EXIT_INFEASIBLE)
-    except (SolveError, TimeLimitReached) as e:
-        fail(f"{file}: {e}", EXIT_SOLVER)
+    except Exception as e:
+        _failed(e, file)
+        raise
     elapsed = time.perf_counter() - t0
     click.echo(
         f"{inst.name}: {plan.status}, total discounted cost {plan.objective:,.3f} {inst.money_unit}"
@@ -194,6 +195,16 @@ def solve(
         click.echo(f"closest plan written to {out}", err=True)
         sys.exit(EXIT_INFEASIBLE)
     click.echo(f"plan written to {out}")
+
+
+def _failed(e: Exception, file: str) -> None:
+    """Exit 3 for an infeasible instance, 4 for a solver's failure; any other error returns."""
+    from berthplan.optimization.solve import InfeasibleError, SolveError
+
+    if isinstance(e, InfeasibleError):
+        fail(f"{file}: infeasible\n{e}", EXIT_INFEASIBLE)
+    if isinstance(e, SolveError | TimeLimitReached):
+        fail(f"{file}: {e}", EXIT_SOLVER)
 
 
 def _shortfall_report(plan: Plan) -> str:

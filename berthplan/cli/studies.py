@@ -6,7 +6,6 @@ command starts printing within a fraction of a second.
 
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from berthplan.cli import verbosity
-from berthplan.cli.progress import solver_status
+from berthplan.cli.progress import phase, solver_status
 from berthplan.cli.util import EXIT_INFEASIBLE, FiniteFloat, user_errors
 
 if TYPE_CHECKING:
@@ -22,8 +21,6 @@ if TYPE_CHECKING:
     from berthplan.analysis.sweep import SweepReport
 
 __all__ = ["METRICS", "register"]
-
-log = logging.getLogger(__name__)
 
 METRICS = ("cargo_tons", "container_teu", "berths_10k", "new_routes")
 """The metrics a frontier can move (those of :mod:`berthplan.analysis.sweep`, unimported)."""
@@ -129,14 +126,14 @@ def _register_frontier(group: click.Group) -> None:
         Unreachable steps are marked infeasible with an empty objective. Each step is printed
         as it is solved; exit 3 when no step is reachable.
         """
-        log.info("loading %s", file)  # before the imports: a sign of life within a second
-        from berthplan.analysis.frontier import (
-            Spec,
-            WhatIf,
-            decreasing,
-            run_frontier,
-            step_values,
-        )
+        with phase(f"loading {file}"):  # the imports take a while: a spinner meanwhile
+            from berthplan.analysis.frontier import (
+                Spec,
+                WhatIf,
+                decreasing,
+                run_frontier,
+                step_values,
+            )
 
         spec = Spec(metric, year, port)
         values = step_values(o["lo"], o["hi"], o["steps"])

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from berthplan.cli.progress import phase
 from berthplan.cli.util import EXIT_INFEASIBLE, EXIT_SOLVER, fail
 
 if TYPE_CHECKING:
@@ -38,9 +39,9 @@ def solve_uncertain(
     from berthplan.results import atomic
 
     atomic.claim_folder(out, "solve.json", "plan folder")
-    log.info("loading %s and %s", file, path)
-    base = load(file)
-    unc = load_uncertainty(path, base)
+    with phase(f"loading {file} and {path}", f"loaded {file} and {path}"):
+        base = load(file)
+        unc = load_uncertainty(path, base)
     profile = resolve(solver)
     options: Options = profile.options(**overrides)
     try:

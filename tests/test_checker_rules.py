@@ -24,6 +24,8 @@ import pytest
 import berthplan
 from berthplan.checker import check_plan
 from berthplan.model.instance import Instance
+from berthplan.results.outcome import Decisions
+from berthplan.results.plan import Plan
 
 BOUNDARY = Path(__file__).parent / "data" / "boundary"
 
@@ -165,4 +167,22 @@ def test_queues_table_of_an_instance_without_pools(tmp_path: Path, pool_plan: Pa
     (folder / "queues.csv").write_text(f"{header}\n{first}\n", encoding="utf-8")
     assert [str(v) for v in check_plan(inst, folder).violations] == [
         "queues: queues.csv: expected no rows, found 1 rows"
+    ]
+
+
+def test_served_teu_above_the_teu_offered(tmp_path: Path) -> None:
+    # containers-one-year with r-small opened: 199,000 TEU offered at A, 200,000 of container
+    # capacity. capacity.csv claiming 200,000 served stays within capacity, not within the offer.
+    inst = instance("containers-one-year")
+    folder = tmp_path / "plan"
+    Plan(inst, Decisions({}, {"r": None, "r-small": 2030})).write(folder)
+    path = folder / "capacity.csv"
+    row = "2030,P,A,container,TEU,200000.000000,199000.000000,0.995000"
+    content = path.read_text(encoding="utf-8")
+    assert row in content
+    served = row.replace("199000.000000,0.995000", "200000.000000,1.000000")
+    path.write_text(content.replace(row, served), encoding="utf-8")
+    capacity = [str(v) for v in check_plan(inst, folder).violations if v.rule == "capacity"]
+    assert capacity == [
+        "capacity: A/container 2030: expected <= 199000 (TEU offered), found 200000"
     ]

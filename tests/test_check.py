@@ -725,6 +725,8 @@ def messages(report: CheckReport, rule: str) -> list[str]:
 _P = PROJECTS.splitlines()
 ROWS = (f"{_P[1]}\n{_P[2]}\n", f"{_P[2]}\n{_P[1]}\n")  # two rows of projects.csv, swapped
 
+PORT_TARGET = "2026,cargo_tons,P2,28000000.000000,30000000.000000,0.000000,false,false\n"
+
 # One cell changed in one table of the hand plan, and what the rule it breaks prints (the
 # other rules that follow from the change are not asserted here).
 MESSAGES = [
@@ -771,6 +773,49 @@ MESSAGES = [
             "project_rows: p2-ore-1.discounted_cost: expected 1360.377358, found 1360",
         ],
         id="project-costs",
+    ),
+    pytest.param(
+        "targets",
+        "P2,28000000.000000,30000000.000000,",
+        "P2,27000000.000000,29000000.000000,",
+        "targets",
+        [
+            "targets: cargo_tons[P2].target 2026: expected 28000000, found 27000000",
+            "targets: cargo_tons[P2].achieved 2026: expected 30000000, found 29000000",
+        ],
+        id="port-target-values",
+    ),
+    pytest.param(
+        "targets",
+        PORT_TARGET,
+        PORT_TARGET * 2,
+        "targets",
+        ["targets: cargo_tons[P2] 2026: expected one row, found targets.csv:5"],
+        id="target-row-twice",
+    ),
+    pytest.param(
+        "targets",
+        "0.000000,false,false",
+        "0.000000,true,false",
+        "targets",
+        ["targets: cargo_tons[P2].hard 2026: expected false, found true"],
+        id="soft-target-made-hard",
+    ),
+    pytest.param(
+        "targets",
+        "3200000.000000,0.000000,true",
+        "3200000.000000,5.000000,true",
+        "targets",
+        ["targets: container_teu.shortfall 2026: expected 0, found 5"],
+        id="target-shortfall",
+    ),
+    pytest.param(
+        "kpis",
+        "1029.721762",
+        "1129.721762",
+        "objective",
+        ["objective: kpis.csv:discounted_cost: expected 19845.849825, found 19945.849825"],
+        id="kpis-sum",
     ),
     pytest.param(
         "projects",
@@ -1161,6 +1206,32 @@ SOLVE_MESSAGES = [
         {"breakdown": {**BREAKDOWN, "capex": 5000.0}},
         "objective: solve.json:breakdown.capex: expected 5136.32117, found 5000",
         id="breakdown-term",
+    ),
+    pytest.param(
+        {"objective": "abc"},
+        "objective: solve.json:objective: expected 19845.849825, found abc",
+        id="objective-text",
+    ),
+    pytest.param(
+        {"shortfalls": ["junk"]},
+        "targets: solve.json:shortfalls: expected a target, found junk",
+        id="shortfall-entry-not-a-record",
+    ),
+    pytest.param(
+        {"shortfalls": [{"year": 2030, "metric": "cargo_tons", "port": None, "shortfall": 1}]},
+        "targets: solve.json:shortfalls: expected a target, found {'year': 2030, 'metric':"
+        " 'cargo_tons', 'port': None, 'shortfall': 1}",
+        id="shortfall-of-no-target",
+    ),
+    pytest.param(
+        {"shortfalls": [{"year": 2026, "metric": "cargo_tons", "port": "P2", "shortfall": 1}]},
+        "targets: solve.json:shortfalls.cargo_tons[P2] 2026: expected 0, found 1",
+        id="shortfall-value",
+    ),
+    pytest.param(
+        {"shortfalls": [{"year": 2026, "metric": "cargo_tons", "port": "P2", "shortfall": "x"}]},
+        "targets: solve.json:shortfalls.cargo_tons[P2] 2026: expected 0, found x",
+        id="shortfall-text",
     ),
 ]
 

@@ -775,6 +775,44 @@ MESSAGES = [
         id="project-costs",
     ),
     pytest.param(
+        "projects",
+        "new,build,2023,",
+        "new,maybe,2023,",
+        "start_windows",
+        [
+            "start_windows: p2-ore-1.decision: expected build or skip, found maybe",
+            "start_windows: p2-ore-1: expected build (new), found maybe",
+        ],
+        id="project-decision",
+    ),
+    pytest.param(
+        "projects",
+        ROWS[0],
+        ROWS[0].split("\n")[0] + "\n",
+        "start_windows",
+        ["start_windows: p2-ore-1: expected build (new), found no row"],
+        id="committed-without-row",
+    ),
+    pytest.param(
+        "routes",
+        "existing,existing,,12000000.000000",
+        "planned,existing,,12000000.000000",
+        "route_rows",
+        ["route_rows: near-sea-existing.status: expected existing, found planned"],
+        id="route-status",
+    ),
+    pytest.param(
+        "routes",
+        "dom-south,Weekly domestic service to the south",
+        "dom-south,Weekly service",
+        "route_rows",
+        [
+            "route_rows: dom-south.name: expected Weekly domestic service to the south, found"
+            " Weekly service"
+        ],
+        id="route-name",
+    ),
+    pytest.param(
         "targets",
         "P2,28000000.000000,30000000.000000,",
         "P2,27000000.000000,29000000.000000,",
@@ -1264,4 +1302,54 @@ def test_feasible_objective_below_the_plan(tmp_path: Path, instance: Instance) -
     report = check_plan(instance, write_plan(tmp_path / "p", hand_tables(), solve))
     assert [str(v) for v in report.violations] == [
         "objective: solve.json:solver_objective: expected >= 19845.849825, found 19448.932829"
+    ]
+
+
+def _decide(kind: str, ident: str, decision: str) -> Callable[[dict[str, Any]], None]:
+    def change(data: dict[str, Any]) -> None:
+        next(x for x in data[kind] if x["id"] == ident)["decision"] = decision
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("kind", "ident", "decision", "expected"),
+    [
+        (
+            "projects",
+            "p1w-ct-a",
+            "skip",
+            "start_windows: p1w-ct-a 2026: expected skip (forbidden by the scenario), found build",
+        ),
+        (
+            "routes",
+            "dom-south",
+            "skip",
+            "route_windows: dom-south: expected skip (forbidden by the scenario), found open",
+        ),
+        (
+            "routes",
+            "deep-sea-europe",
+            "open",
+            "route_windows: deep-sea-europe: expected open (forced by the scenario), found skip",
+        ),
+    ],
+)
+def test_scenario_decisions(
+    tmp_path: Path, kind: str, ident: str, decision: str, expected: str
+) -> None:
+    # A scenario's decision (build/open forced, skip forbidden) that the hand plan breaks.
+    inst = variant(_decide(kind, ident, decision))
+    report = check_plan(inst, write_plan(tmp_path / "p", hand_tables(), hand_solve(inst)))
+    rule = expected.split(":")[0]
+    assert messages(report, rule) == [expected]
+
+
+def test_route_too_shallow_message(tmp_path: Path) -> None:
+    inst = variant(west_feeder)
+    tables = hand_tables()
+    tables["routes"] += "west-feeder,,candidate,open,2024,50000.000000,0.000000\n"
+    report = check_plan(inst, write_plan(tmp_path / "p", tables, hand_solve(inst)))
+    assert messages(report, "depth") == [
+        "depth: west-feeder@p1-west 2024: expected >= 14 m, found 11"
     ]

@@ -160,3 +160,14 @@ def test_shell_completion_script_is_produced() -> None:
     env |= {"COMP_WORDS": "berthplan solve --ver", "COMP_CWORD": "2"}
     options = subprocess.run([SCRIPT], env=env, capture_output=True, text=True)
     assert "plain,--verbose" in options.stdout.splitlines()
+
+
+@pytest.mark.parametrize("flag", [[], ["-v"]])
+def test_frontier_keeps_each_solves_phases_for_verbose(tmp_path: Path, flag: list[str]) -> None:
+    args = ["frontier", str(EXAMPLE), "--metric", "berths_10k", "--year", "2026"]
+    args += ["--from", "9", "--to", "10", "--steps", "2", "--out", str(tmp_path / "f"), *flag]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "frontier step 2/2: target 10" in result.stderr
+    assert ("building the model" in result.stderr) == bool(flag)
+    assert logging.getLogger("berthplan.optimization.solve").level == logging.NOTSET

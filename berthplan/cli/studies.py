@@ -137,7 +137,8 @@ def _register_frontier(group: click.Group) -> None:
 
         spec = Spec(metric, year, port)
         values = step_values(o["lo"], o["hi"], o["steps"])
-        with solver_status("frontier") as status:
+        repeated = verbosity.verbose_only("berthplan.optimization.solve")
+        with solver_status("frontier") as status, repeated:
 
             def start(n: int, value: float | None) -> None:
                 if status is not None:

@@ -27,7 +27,17 @@ import click
 if TYPE_CHECKING:
     from rich.console import Console
 
-__all__ = ["NORMAL", "QUIET", "VERBOSE", "add_options", "level", "logging_to_stderr", "quiet_means"]
+__all__ = [
+    "NORMAL",
+    "QUIET",
+    "VERBOSE",
+    "add_options",
+    "level",
+    "logging_to_stderr",
+    "printing_to",
+    "quiet_means",
+    "verbose_only",
+]
 
 QUIET, NORMAL, VERBOSE = -1, 0, 1
 _KEY = "berthplan.verbosity"
@@ -94,6 +104,23 @@ def level(ctx: click.Context | None = None) -> int:
     """The verbosity of the running command: :data:`QUIET`, :data:`NORMAL` or :data:`VERBOSE`."""
     ctx = ctx or click.get_current_context(silent=True)
     return NORMAL if ctx is None else int(ctx.meta.get(_KEY, NORMAL))
+
+
+@contextmanager
+def verbose_only(name: str) -> Iterator[None]:
+    """Keep the INFO lines of logger ``name`` for ``-v`` while the block runs.
+
+    For a command that repeats a phase many times (a frontier's steps solve one model each):
+    its own lines say which step runs; each solve's phases would only repeat themselves.
+    """
+    logger = logging.getLogger(name)
+    saved = logger.level
+    if level() == NORMAL:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(saved)
 
 
 def _apply(ctx: click.Context) -> None:

@@ -2,6 +2,7 @@
 
     python benchmarks/sweep.py generate --count 1000 --seed 0 --out /tmp/scenarios
     python benchmarks/sweep.py compare --count 40 --rounds 3 --old-commit 20ffc6a
+    python benchmarks/sweep.py worker --count 40 --rounds 3 --old-commit 20ffc6a
     python benchmarks/sweep.py run --count 1000 --workers 2
 
 ``generate`` writes ``--count`` scenario files varying what a planner varies most: targets
@@ -12,7 +13,12 @@ changes one to four of them (``random.Random(seed)``, so the same seed writes th
 temporary folder, run with its own ``PYTHONPATH``) and of the work tree, interleaved, each in a
 fresh process and a fresh output folder, ``--rounds`` times; it prints one JSON line per run and
 the medians, then checks that the two sweeps wrote the same plan tables and summaries (wall
-times and gaps aside). ``run`` times one sweep of the work tree. Protocol: benchmarks/sweep.md.
+times and gaps aside). ``worker`` measures one worker's work per scenario, the same way for both: a fresh process
+(old commit or work tree, interleaved) solves every scenario one after the other with the
+path its sweep workers run (old: ``analysis.sweep.solve_one``, from the files; new:
+``analysis.batch.solve_task``, against the base model) and reports the median CPU and wall
+seconds per scenario (the first scenario, which loads the caches, left out). ``run`` times
+one sweep of the work tree. Protocol: benchmarks/sweep.md.
 """
 
 from __future__ import annotations
@@ -114,10 +120,15 @@ def timed_sweep(
     env = os.environ | {"PYTHONPATH": str(pythonpath)}
     args = [sys.executable, "-m", "berthplan", "sweep", str(LIAONING), "--scenarios"]
     args += [str(scenarios), "--out", str(out), "--workers", str(workers), *extra]
+    where = [sys.executable, "-c", "import berthplan; print(berthplan.__file__)"]
+    found = subprocess.run(where, env=env, cwd=pythonpath, capture_output=True, text=True)
+    if not found.stdout.strip().startswith(str(pythonpath)):  # -m puts the cwd first
+        raise RuntimeError(f"berthplan from {found.stdout.strip()}, not from {pythonpath}")
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         args,
         env=env,
+        cwd=pythonpath,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -219,20 +230,79 @@ def run(args: argparse.Namespace) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
+WORKER = """
+import json, statistics, sys, time
+from pathlib import Path
+if sys.argv[1] == "old":
+    from berthplan.analysis.sweep import Task, solve_one as path
+else:
+    from berthplan.analysis.batch import Task, solve_task as path
+files = sorted(Path(sys.argv[3]).glob("*.yaml"))
+cpu, wall = [], []
+for f in files:
+    c, w = time.process_time(), time.perf_counter()
+    path(Task(f.stem, sys.argv[2], str(f), str(Path(sys.argv[4]) / f.stem)))
+    cpu.append(time.process_time() - c)
+    wall.append(time.perf_counter() - w)
+print(json.dumps({"cpu_s": statistics.median(cpu[1:]), "wall_s": statistics.median(wall[1:])}))
+"""
+
+
+def worker(args: argparse.Namespace) -> None:
+    work = Path(tempfile.mkdtemp(prefix="berthplan-bench-worker-"))
+    try:
+        scenarios = generate(args.count, args.seed, work / "scenarios")
+        trees = {"old": old_tree(args.old_commit, work / "old"), "new": ROOT}
+        runs: dict[str, list[dict[str, float]]] = {"old": [], "new": []}
+        for r in range(args.rounds):
+            for which in ["old", "new"] if r % 2 == 0 else ["new", "old"]:
+                tree, out = trees[which], work / f"{which}-{r}"
+                env = os.environ | {"PYTHONPATH": str(tree)}
+                cmd = [sys.executable, "-c", WORKER, which, str(LIAONING), str(scenarios), str(out)]
+                done = subprocess.run(cmd, env=env, cwd=tree, capture_output=True, text=True)
+                m = json.loads(done.stdout.strip().splitlines()[-1])
+                m |= {"which": which, "round": r, "load1": os.getloadavg()[0]}
+                runs[which].append(m)
+                print(json.dumps(m), flush=True)
+        med = {
+            (w, k): statistics.median(m[k] for m in runs[w])
+            for w in runs
+            for k in ("cpu_s", "wall_s")
+        }
+        print(
+            json.dumps(
+                {
+                    "count": args.count,
+                    "old_cpu_per_scenario_s": round(med["old", "cpu_s"], 4),
+                    "new_cpu_per_scenario_s": round(med["new", "cpu_s"], 4),
+                    "ratio_cpu": round(med["old", "cpu_s"] / med["new", "cpu_s"], 2),
+                    "old_wall_per_scenario_s": round(med["old", "wall_s"], 4),
+                    "new_wall_per_scenario_s": round(med["new", "wall_s"], 4),
+                    "ratio_wall": round(med["old", "wall_s"] / med["new", "wall_s"], 2),
+                }
+            ),
+            flush=True,
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     gen = sub.add_parser("generate", help="write seeded scenario files")
     cmp_ = sub.add_parser("compare", help="old commit against the work tree, interleaved")
     one = sub.add_parser("run", help="one sweep of the work tree")
-    for p in (gen, cmp_, one):
+    wrk = sub.add_parser("worker", help="one worker's work per scenario, old against new")
+    for p in (gen, cmp_, one, wrk):
         p.add_argument("--count", type=int, default=40)
         p.add_argument("--seed", type=int, default=0)
     gen.add_argument("--out", type=Path, required=True)
     for p in (cmp_, one):
         p.add_argument("--workers", type=int, default=2)
-    cmp_.add_argument("--rounds", type=int, default=3)
-    cmp_.add_argument("--old-commit", default="20ffc6a")
+    for p in (cmp_, wrk):
+        p.add_argument("--rounds", type=int, default=3)
+        p.add_argument("--old-commit", default="20ffc6a")
     cmp_.add_argument("--keep", action="store_true", help="keep the sweep folders")
     one.add_argument("--executor", default="local", choices=["local", "dask"])
     args = parser.parse_args()
@@ -240,6 +310,8 @@ def main() -> None:
         print(generate(args.count, args.seed, args.out))
     elif args.command == "compare":
         compare(args)
+    elif args.command == "worker":
+        worker(args)
     else:
         run(args)
 

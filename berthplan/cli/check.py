@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from berthplan.cli.progress import phase
 from berthplan.cli.util import EXIT_VIOLATIONS, user_errors
 
 if TYPE_CHECKING:
@@ -50,12 +51,18 @@ def register(group: click.Group) -> None:
         from berthplan.model.io import load
         from berthplan.model.scenario import overridden
 
-        base = load(file)
-        if scenario is None and not sets:
-            instance = _recorded(Path(folder), base)
-        else:
-            instance, _ = overridden(base, scenario, sets)
-        report = check_plan(instance, Path(folder))
+        recorded: list[str] = []
+        with phase(f"checking {folder}"):  # a spinner on a terminal, nothing else
+            base = load(file)
+            if scenario is None and not sets:
+                instance, recorded = _recorded(Path(folder), base)
+            else:
+                instance, _ = overridden(base, scenario, sets)
+            report = check_plan(instance, Path(folder))
+        if recorded:
+            click.echo(
+                f"note: checking with the overrides solve.json records: {', '.join(recorded)}"
+            )
         for v in report.violations:
             click.echo(str(v))
         for note in report.notes:
@@ -65,12 +72,12 @@ def register(group: click.Group) -> None:
             sys.exit(EXIT_VIOLATIONS)
 
 
-def _recorded(folder: Path, base: Instance) -> Instance:
+def _recorded(folder: Path, base: Instance) -> tuple[Instance, list[str]]:
     """``base`` with the overrides solve.json records, for a plan solved from this very base.
 
     The overrides are rebuilt from their record (``key=JSON`` lines of the scenario, then
     ``set PATH=VALUE`` lines), so the scenario file need not be where the solve read it.
-    ``base`` itself otherwise.
+    ``base`` itself otherwise (and no overrides).
     """
     import json
 
@@ -81,7 +88,7 @@ def _recorded(folder: Path, base: Instance) -> Instance:
         record = json.loads((folder / "solve.json").read_text(encoding="utf-8"))["instance"]
         overrides = [str(o) for o in record.get("overrides") or []]
         if record.get("base_hash") != base_hash or record.get("hash") == base_hash:
-            return base
+            return base, []
         fields = dict(
             o.split("=", 1)
             for o in overrides
@@ -89,8 +96,6 @@ def _recorded(folder: Path, base: Instance) -> Instance:
         )
         scenario = Scenario.model_validate({k: json.loads(v) for k, v in fields.items()})
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
-        return base  # the checker reports an unreadable solve.json itself
+        return base, []  # the checker reports an unreadable solve.json itself
     sets = [parse_set(o.removeprefix("set ")) for o in overrides if o.startswith("set ")]
-    if overrides:
-        click.echo(f"note: checking with the overrides solve.json records: {', '.join(overrides)}")
-    return apply(base, scenario, sets)
+    return apply(base, scenario, sets), overrides

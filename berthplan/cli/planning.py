@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import click
 
+from berthplan.cli.progress import phase
 from berthplan.cli.util import user_errors
 
 __all__ = ["compare_command", "plot_command", "register", "report_command"]
@@ -28,13 +29,14 @@ def compare_command(dirs: tuple[str, ...], out: str | None) -> None:
     delta. With --out, writes projects_diff.csv, routes_diff.csv, kpis_diff.csv and
     totals.csv. Plans must be of one instance or its scenarios (same base hash).
     """
-    from berthplan.analysis.compare import compare
-    from berthplan.results import atomic
-    from berthplan.viz.report import render_comparison
+    with phase(f"comparing {len(dirs)} plans"):  # a spinner on a terminal, nothing else
+        from berthplan.analysis.compare import compare
+        from berthplan.results import atomic
+        from berthplan.viz.report import render_comparison
 
-    if out is not None:
-        atomic.claim_folder(out, "totals.csv", "comparison folder")
-    result = compare(list(dirs))
+        if out is not None:
+            atomic.claim_folder(out, "totals.csv", "comparison folder")
+        result = compare(list(dirs))
     click.echo(render_comparison(result))
     if out is not None:
         click.echo(f"comparison written to {result.write(out)}")
@@ -50,11 +52,13 @@ def plot_command(folder: str, out: str) -> None:
     Gantt chart of construction by port, capacity vs throughput vs target per cargo class,
     KPIs against targets, yearly spending, and the target table.
     """
-    from berthplan.results import atomic
-    from berthplan.viz.figures import plot_plan
+    with phase(f"drawing the charts of {folder}"):
+        from berthplan.results import atomic
+        from berthplan.viz.figures import plot_plan
 
-    atomic.claim_folder(out, "gantt.png", "plot folder")
-    for path in plot_plan(folder, out):
+        atomic.claim_folder(out, "gantt.png", "plot folder")
+        paths = list(plot_plan(folder, out))
+    for path in paths:
         click.echo(str(path))
 
 
@@ -76,11 +80,13 @@ def report_command(folder: str, others: tuple[str, ...], out: str, force: bool) 
     Charts are embedded as images; with --compare, the differences from each compared plan
     and their KPI and spending charts side by side.
     """
-    from berthplan.results import atomic
-    from berthplan.viz.report import write_report
+    with phase(f"writing the report of {folder}"):
+        from berthplan.results import atomic
+        from berthplan.viz.report import write_report
 
-    atomic.claim_file(out, force)
-    click.echo(f"report written to {write_report(folder, out, compare=list(others))}")
+        atomic.claim_file(out, force)
+        written = write_report(folder, out, compare=list(others))
+    click.echo(f"report written to {written}")
 
 
 def register(group: click.Group) -> None:

@@ -95,6 +95,7 @@ def budget_figure(plan: Plan, ctx: Context) -> Figure:
         handles += [Patch(color=SOFT, label=f"year at {NEAR_BUDGET:.0%}+ of its budget")]
         years_axis(ax, years)
         ax.set_ylabel(ctx.money)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
         ax.margins(y=0.12)
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig

@@ -186,10 +186,11 @@ def _skipped(skipped: pd.DataFrame, ctx: Context) -> list[str]:
     return [*parts, table(header, rows, classes)]
 
 
-def routes(plan: Plan) -> list[str]:
+def routes(plan: Plan, ctx: Context) -> list[str]:
     r = plan.table("routes")
     opened = r[r["decision"] == "open"].sort_values(["open_year", "route_id"], kind="stable")
-    header = ["year", "route", "name", "TEU offered in its first year", "discounted cost"]
+    header = ["year", "route", "name", "TEU offered in its first year"]
+    header.append(f"discounted cost ({ctx.money_unit})")
     cols = ["open_year", "route_id", "name", "teu_offered", "discounted_cost"]
     rows = [[x.get(c) for c in cols] for x in records(opened)]
     skipped = r[r["decision"] == "skip"]
@@ -340,7 +341,7 @@ def build_sections(plan: Plan, ctx: Context) -> list[tuple[str, list[str]]]:
         ("summary", summary(plan, ctx)),
         ("targets", targets(plan)),
         ("projects", projects(plan, ctx)),
-        ("routes", routes(plan)),
+        ("routes", routes(plan, ctx)),
         ("budget", budget(plan, ctx)),
         ("objective", objective(plan, ctx)),
         ("shortfalls", shortfalls(plan, ctx)),

@@ -164,7 +164,6 @@ def solve(
             with phase(f"loading {file}", f"loaded {file}"):
                 from berthplan.model.io import load
                 from berthplan.model.scenario import overridden
-                from berthplan.optimization.solve import solve as run
                 from berthplan.results import atomic
 
                 atomic.claim_folder(out, "solve.json", "plan folder")
@@ -172,6 +171,8 @@ def solve(
                 base = load(file)
                 inst, overrides = overridden(base, scenario, sets)
             with solver_status():
+                from berthplan.optimization.solve import solve as run  # in the status's time
+
                 plan = run(
                     inst, solver, time_limit=time_limit, gap=gap, threads=threads, started=started
                 )

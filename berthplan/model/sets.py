@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from berthplan.model.instance import Instance, interpolate
+from berthplan.model.instance import Instance
 from berthplan.model.pools import Pool, pools
 from berthplan.model.records import CARGO_CLASSES, TEN_THOUSAND_TON, Project, Route
 
@@ -103,13 +103,9 @@ class Sets:
     @cached_property
     def x_cols(self) -> tuple[IntArray, IntArray]:
         """(project index, start year) of every start variable, project-major."""
-        js, ss = [], []
-        for j, p in enumerate(self.projects):
-            lo, hi = self.inst.start_window(p)
-            for s in range(lo, hi + 1):
-                js.append(j)
-                ss.append(s)
-        return np.array(js, dtype=np.int64), np.array(ss, dtype=np.int64)
+        windows = [self.inst.start_window(p) for p in self.projects]
+        lo = np.array([w[0] for w in windows], dtype=np.int64)
+        return _runs(lo, np.array([w[1] + 1 for w in windows], dtype=np.int64) - lo)
 
     def x_of(self, j: int) -> IntArray:
         """The start columns of project ``j`` (contiguous: the columns are project-major)."""
@@ -148,29 +144,24 @@ class Sets:
     def spend(self) -> tuple[IntArray, IntArray, FloatArray]:
         """Triplets (x column, calendar year, capex amount) of every construction year."""
         _, xs = self.x_cols
-        ks, ys, amounts = [], [], []
-        for j, p in enumerate(self.projects):
-            prof = np.asarray(p.spend_profile()) * p.capex
-            cols = self.x_of(j)
-            for m, share in enumerate(prof):
-                ks.append(cols)
-                ys.append(xs[cols] + m)
-                amounts.append(np.full(len(cols), share))
-        if not ks:
+        profiles = [np.asarray(p.spend_profile()) * p.capex for p in self.projects]
+        if not profiles:
             return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
-        return np.concatenate(ks), np.concatenate(ys), np.concatenate(amounts)
+        # one entry per (project, construction year m, start column), in that order
+        lo, hi = self._x_bounds
+        j, m = _runs(np.zeros(len(profiles), np.int64), np.array([len(v) for v in profiles]))
+        share = np.concatenate(profiles)
+        entry, offset = _runs(np.zeros(len(j), np.int64), (hi - lo)[j])
+        k = lo[j][entry] + offset
+        return k, xs[k] + m[entry], share[entry]
 
     # -- routes -------------------------------------------------------------------------------
     @cached_property
     def z_cols(self) -> tuple[IntArray, IntArray]:
         """(candidate index, opening year) of every opening variable, route-major."""
-        rs, ts = [], []
-        for r, route in enumerate(self.candidates):
-            lo, hi = self.inst.open_window(route)
-            for t in range(lo, hi + 1):
-                rs.append(r)
-                ts.append(t)
-        return np.array(rs, dtype=np.int64), np.array(ts, dtype=np.int64)
+        windows = [self.inst.open_window(r) for r in self.candidates]
+        lo = np.array([w[0] for w in windows], dtype=np.int64)
+        return _runs(lo, np.array([w[1] + 1 for w in windows], dtype=np.int64) - lo)
 
     @cached_property
     def offered0(self) -> FloatArray:
@@ -237,21 +228,22 @@ class Sets:
         """(area, class) pairs, non-container, with existing or addable capacity."""
         pairs = set(zip(*np.nonzero(self.cap0), strict=True))
         pairs |= set(self.pool_pairs)
-        for j, a in enumerate(self.p_area):
-            for c in np.nonzero(self.p_cap[j])[0]:
-                pairs.add((int(a), int(c)))
+        j, c = np.nonzero(self.p_cap)
+        pairs |= set(zip(self.p_area[j].tolist(), c.tolist(), strict=True))
         return sorted((int(a), int(c)) for a, c in pairs if c != CONTAINER)
 
     @cached_property
     def scopes(self) -> list[Scope]:
+        port_index = {p: i for i, p in enumerate(self.ports)}
         out = []
         for (kind, ident, cargo), points in self.inst.demand_series().items():
             if kind == "port":
-                p = self.ports.index(ident)
-                areas = np.nonzero(self.area_port == p)[0]
+                areas = np.nonzero(self.area_port == port_index[ident])[0]
             else:
                 areas = np.array([self.area_index[ident]], dtype=np.int64)
-            ceiling = np.array([interpolate(points, int(y)) for y in self.years])
+            # every year at once, as interpolate() does year by year
+            xs, vs = zip(*sorted(points), strict=True)
+            ceiling = np.interp(self.years, np.array(xs), np.array(vs))
             out.append(Scope(kind, ident, CARGO_CLASSES.index(cargo), areas, ceiling))
         return out
 
@@ -307,3 +299,15 @@ class Sets:
     def waiting_costs(self) -> bool:
         """True when some pool charges ship waiting: throughput is then a decision."""
         return any((q.params.waiting_cost or 0) > 0 for q in self.pools)
+
+
+def _runs(first: IntArray, counts: IntArray) -> tuple[IntArray, IntArray]:
+    """(run index, value) of runs ``first[i], first[i] + 1, ...`` of ``counts[i]`` values each.
+
+    The flat form of ``[(i, v) for i in range(n) for v in range(first[i], first[i] + counts[i])]``
+    without a Python loop per value.
+    """
+    counts = np.maximum(np.asarray(counts, dtype=np.int64), 0)
+    run = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+    start = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    return run, first[run] + np.arange(len(run), dtype=np.int64) - start[run]

@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from berthplan.model.instance import Instance
 from berthplan.model.records import CARGO_CLASSES, Target
 from berthplan.model.sets import FloatArray, IntArray, Sets
-from berthplan.optimization.matrices import scope_label
+from berthplan.optimization.matrices import grid, scope_label
 from berthplan.optimization.objective import define_objective, define_residual_value
 from berthplan.optimization.pools import (
     PoolBlocks,
@@ -62,26 +62,17 @@ class Built:
 def define_variables(m: Model, s: Sets) -> tuple[VarBlock, ...]:
     xj, xs = s.x_cols
     zr, zt = s.z_cols
-    x = m.add_variables(
-        "x", [f"x[{s.projects[j].id},{y}]" for j, y in zip(xj, xs, strict=True)], ub=1, integer=True
-    )
-    z = m.add_variables(
-        "z",
-        [f"z[{s.candidates[r].id},{y}]" for r, y in zip(zr, zt, strict=True)],
-        ub=1,
-        integer=True,
-    )
+    ids = [f"x[{p.id}," for p in s.projects]
+    x_labels = [ids[j] + f"{y}]" for j, y in zip(xj.tolist(), xs.tolist(), strict=True)]
+    x = m.add_variables("x", x_labels, ub=1, integer=True)
+    ids = [f"z[{r.id}," for r in s.candidates]
+    z_labels = [ids[r] + f"{y}]" for r, y in zip(zr.tolist(), zt.tolist(), strict=True)]
+    z = m.add_variables("z", z_labels, ub=1, integer=True)
     served = m.add_variables(
-        "served", [f"served[{s.areas[a]},{y}]" for a in s.called_areas for y in s.years]
+        "served", grid("served", [s.areas[a] for a in s.called_areas], s.years)
     )
-    handled = m.add_variables(
-        "handled",
-        [
-            f"handled[{s.areas[a]},{CARGO_CLASSES[c]},{y}]"
-            for a, c in s.handled_pairs
-            for y in s.years
-        ],
-    )
+    pairs = [f"{s.areas[a]},{CARGO_CLASSES[c]}" for a, c in s.handled_pairs]
+    handled = m.add_variables("handled", grid("handled", pairs, s.years))
     targets = s.inst.targets
     shortfall = m.add_variables(
         "shortfall",
@@ -90,7 +81,7 @@ def define_variables(m: Model, s: Sets) -> tuple[VarBlock, ...]:
     )
     service_years = [*s.years.tolist(), s.y1 + 1]
     service = m.add_variables(
-        "service", [f"service[{p.id},{y}]" for p in s.projects for y in service_years], ub=1
+        "service", grid("service", [p.id for p in s.projects], service_years), ub=1
     )
     return x, z, served, handled, shortfall, service
 
@@ -142,7 +133,7 @@ def define_in_service(m: Model, s: Sets, x: VarBlock, service: VarBlock) -> None
     rows = np.concatenate([own, carried, start_rows])
     cols = np.concatenate([own + service.start, carried - 1 + service.start, x.cols[live]])
     vals = np.concatenate([np.ones(n), -np.ones(len(carried)), -np.ones(len(start_rows))])
-    labels = [f"in_service[{p.id},{y}]" for p in s.projects for y in range(s.y0, s.y1 + 2)]
+    labels = grid("in_service", [p.id for p in s.projects], list(range(s.y0, s.y1 + 2)))
     m.add_constraints("in_service", labels, "==", 0.0, rows, cols, vals)
 
 

@@ -71,6 +71,15 @@ def expand(order: IntArray, start: IntArray, keys: IntArray) -> tuple[IntArray, 
     return query, order[first + np.arange(int(counts.sum()), dtype=np.int64)]
 
 
+def grid(name: str, heads: list[str], years: IntArray | list[int]) -> list[str]:
+    """Labels ``name[head,year]``, head-major: ``[f"{name}[{h},{y}]" for h in heads for y in years]``.
+
+    Built by joining a head part and a year part (about half the time of formatting each).
+    """
+    tails = [f"{y}]" for y in np.asarray(years).tolist()]
+    return [h + t for h in [f"{name}[{h}," for h in heads] for t in tails]
+
+
 def discount(s: Sets, years: IntArray) -> FloatArray:
     """Discount factor of each calendar year."""
     return np.asarray((1.0 + s.inst.discount_rate) ** -(years - s.y0).astype(float))

@@ -121,8 +121,14 @@ class Model:
         are summed.
         """
         n = len(labels)
-        senses = [sense] * n if isinstance(sense, str) else list(sense)
-        kind = senses[0] if len(set(senses)) == 1 else "mixed"
+        codes = {"<=": -1, "==": 0, ">=": 1}
+        if isinstance(sense, str):  # one sense for the family: no list of n senses
+            kind: str = sense
+            sense_codes = np.full(n, codes[sense], dtype=np.int8)
+        else:
+            senses = list(sense)
+            kind = senses[0] if len(set(senses)) == 1 else "mixed"
+            sense_codes = np.array([codes[x] for x in senses], dtype=np.int8)
         fam = Family(name, self.n_rows, labels, kind)
         self.families[name] = fam
         r = np.asarray(rows, dtype=np.int64)
@@ -132,8 +138,7 @@ class Model:
         self._cols.append(np.asarray(cols, dtype=np.int64))
         self._vals.append(np.asarray(vals, dtype=float))
         self._rhs.append(np.broadcast_to(np.asarray(rhs, dtype=float), n).copy())
-        codes = {"<=": -1, "==": 0, ">=": 1}
-        self._senses.append(np.array([codes[x] for x in senses], dtype=np.int8))
+        self._senses.append(sense_codes)
         self.n_rows += n
         return fam
 

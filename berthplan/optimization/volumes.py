@@ -14,6 +14,7 @@ from berthplan.model.records import CARGO_CLASSES
 from berthplan.model.sets import CONTAINER, Sets
 from berthplan.optimization.matrices import (
     expand,
+    grid,
     members,
     per_year,
     pick,
@@ -50,25 +51,29 @@ def define_capacity(m: Model, s: Sets, service: VarBlock, handled: VarBlock) -> 
     cols = np.concatenate([own_c, add_c])
     vals = np.concatenate([np.ones(len(own_r)), add_v])
     rhs = np.repeat(u * s.cap0[a, c] * TON, s.ny)
-    labels = [f"capacity[{s.areas[i]},{CARGO_CLASSES[k]},{y}]" for i, k in pairs for y in s.years]
+    labels = grid("capacity", [f"{s.areas[i]},{CARGO_CLASSES[k]}" for i, k in pairs], s.years)
     m.add_constraints("capacity", labels, "<=", rhs, rows, cols, vals)
 
 
 def define_demand(m: Model, s: Sets, handled: VarBlock) -> None:
     """demand[scope,cargo,year]: throughput of a scope within its demand ceiling."""
     index = {pair: i for i, pair in enumerate(s.handled_pairs)}
-    rows, cols, labels, rhs = [], [], [], []
-    for q, scope in enumerate(s.scopes):
-        inside = [
-            index[(int(a), scope.cargo)] for a in scope.areas if (int(a), scope.cargo) in index
-        ]
-        for yi, y in enumerate(s.years):
-            r = q * s.ny + yi
-            rows += [r] * len(inside)
-            cols += [handled.start + p * s.ny + yi for p in inside]
-            labels.append(f"demand[{scope.id},{CARGO_CLASSES[scope.cargo]},{y}]")
+    scope_of: list[int] = []
+    pair_of: list[int] = []
+    labels: list[str] = []
+    rhs = []
+    for k, scope in enumerate(s.scopes):
+        inside = [index.get((a, scope.cargo), -1) for a in scope.areas.tolist()]
+        pair_of += [i for i in inside if i >= 0]
+        scope_of += [k] * (len(pair_of) - len(scope_of))
+        labels += grid("demand", [f"{scope.id},{CARGO_CLASSES[scope.cargo]}"], s.years)
         rhs.append(scope.ceiling * TON)
     if labels:
+        # row (scope, year) sums the scope's handled columns of that year
+        q, p = np.array(scope_of, dtype=np.int64), np.array(pair_of, dtype=np.int64)
+        years = np.arange(s.ny, dtype=np.int64)
+        rows = (q[:, None] * s.ny + years[None, :]).ravel()
+        cols = (handled.start + p[:, None] * s.ny + years[None, :]).ravel()
         m.add_constraints(
             "demand", labels, "<=", np.concatenate(rhs), rows, cols, np.ones(len(rows))
         )
@@ -80,7 +85,7 @@ def define_containers(m: Model, s: Sets, service: VarBlock, z: VarBlock, served:
     n = len(called) * s.ny
     if n == 0:
         return
-    labels = [f"[{s.areas[a]},{y}]" for a in called for y in s.years]
+    labels = grid("", [s.areas[a] for a in called], s.years)
     rows_sel = (called[:, None] * s.ny + np.arange(s.ny)[None, :]).ravel()
     offered_z = s.offered_z[rows_sel] * TEU
     rows, cols, vals = triplets((sp.eye(n), served), (-offered_z, z))
@@ -139,7 +144,8 @@ def define_depth(m: Model, s: Sets, service: VarBlock, z: VarBlock) -> None:
     pair, j = pair[enough], j[enough]
     op_r, op_c, op_v = triplets((opened, z))
     dp_r, dp_c, dp_v = service_terms(pair, j, -np.ones(len(j)), s.ny, service)
-    labels = [f"depth[{s.candidates[r].id},{s.areas[a]},{y}]" for r, a in pairs for y in s.years]
+    heads = [f"{s.candidates[r].id},{s.areas[a]}" for r, a in pairs]
+    labels = grid("depth", heads, s.years)
     m.add_constraints(
         "depth",
         labels,

@@ -171,3 +171,12 @@ def test_frontier_keeps_each_solves_phases_for_verbose(tmp_path: Path, flag: lis
     assert "frontier step 2/2: target 10" in result.stderr
     assert ("building the model" in result.stderr) == bool(flag)
     assert logging.getLogger("berthplan.optimization.solve").level == logging.NOTSET
+
+
+def test_quiet_frontier_prints_its_steps_and_nothing_on_stderr(tmp_path: Path) -> None:
+    args = ["frontier", str(EXAMPLE), "--metric", "berths_10k", "--year", "2026", "-q"]
+    args += ["--from", "9", "--to", "10", "--steps", "2", "--out", str(tmp_path / "f")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert "step 2: target 10  optimal" in result.stdout

@@ -87,10 +87,10 @@ def port_rows(plan: Plan, ctx: Context) -> tuple[list[str], list[list[object]]]:
         frame = frame.join(demand, on=group)
     t = plan.table("targets")
     t = t[t["port"].notna()]
-    said = {(str(r["port"]), int(r["year"])): [] for r in records(t)}  # type: dict[tuple[str, int], list[str]]
+    said: dict[tuple[str, int], list[str]] = {}
     for r in records(t):
         state = "short" if r["shortfall"] > 0 else "met"
-        said[(str(r["port"]), int(r["year"]))].append(
+        said.setdefault((str(r["port"]), int(r["year"])), []).append(
             f"{r['metric']} {_number(str(r['metric']), r['target'])} ({state})"
         )
     order = {p: i for i, p in enumerate(dict.fromkeys(cap["port"]))}

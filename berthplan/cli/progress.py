@@ -3,10 +3,13 @@
 On a terminal it is a transient rich status line (a spinner, redrawn in place, gone when the
 solve ends; log lines print above it, through the same console). stdout is never redirected
 into it: a command that prints a result while the line is up uses :meth:`SolverStatus.echo`,
-which lifts the line, prints on stdout and draws the line again. Elsewhere (a pipe, a file, CI) it is plain lines on
-the ``berthplan.cli.progress`` logger: one when the solver finds a better plan (at most one a
-second) and otherwise one every few seconds, so a log file shows the solve's course without
-flooding. ``--quiet`` shows neither. Progress never goes to stdout or into output files.
+which lifts the line, prints on stdout and draws the line again.
+
+Elsewhere (a pipe, a file, CI) it is plain lines on the ``berthplan.cli.progress`` logger: one
+when the solver finds a better plan (at most one a second) and otherwise one every few
+seconds, so a log file shows the solve's course without flooding. ``--quiet`` shows neither.
+Progress never goes to stdout or into output files. :func:`phase` is the same spinner for a
+command's first, silent seconds (imports, reading the input).
 """
 
 from __future__ import annotations

@@ -4,7 +4,10 @@
 ``schema``); :mod:`~berthplan.cli.solving` ``solve``, ``solvers`` and ``export``;
 :mod:`~berthplan.cli.check` ``check``; :mod:`~berthplan.cli.planning` ``compare``, ``plot`` and
 ``report``; :mod:`~berthplan.cli.studies` ``sweep`` and ``frontier``;
-:mod:`~berthplan.cli.generate` ``generate``. This is the top layer: it may import every other.
+:mod:`~berthplan.cli.generate` ``generate``. :mod:`~berthplan.cli.verbosity` gives every
+command ``-q/--quiet`` and ``-v/--verbose`` over the standard logging module, and
+:mod:`~berthplan.cli.progress` draws the live status line (docs/cli.md). This is the top
+layer: it may import every other.
 """
 
 from __future__ import annotations

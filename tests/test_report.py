@@ -340,3 +340,26 @@ def test_a_large_gantt_is_capped(tmp_path: Path) -> None:
     assert [t.get_text() for t in capped.axes[0].get_yticklabels()] == [
         "P1: East container terminal phase III"
     ]
+
+
+def test_a_plan_folder_finds_its_instance_file_only_while_unchanged(tmp_path: Path) -> None:
+    source = tmp_path / "base.yaml"
+    source.write_text(variant("base"), encoding="utf-8")
+    base = berthplan.load(source)
+    what_if = berthplan.apply_scenario(base, sets=["discount_rate=0.08"])
+    plan = berthplan.solve(what_if, "highs")
+    plan.info.instance_file = str(source)
+    plan.info.base_hash = base.canonical_hash()
+    plan.info.overrides = ["set discount_rate=0.08"]
+    folder = plan.write(tmp_path / "plan")
+    ctx = context(read_plan(folder))  # the file, with the override re-applied
+    assert (ctx.known, ctx.rate_source, ctx.discount_rate) == (True, "instance", 0.08)
+    assert ctx.budget == {2024: 4000.0}
+    assert ctx.skipped["p1w-ct-b"] == (3900.0, 3)
+    part = sections(report_html(folder))["budget"]
+    assert {r[0]: r[2] for r in rows_of(part)}["2024"] == "4,000.0"
+    source.write_text(variant("budget"), encoding="utf-8")  # the file changed since the solve
+    ctx = context(read_plan(folder))
+    assert not ctx.known and "has changed" in ctx.missing and ctx.budget == {}
+    assert ctx.discount_rate == 0.08  # from kpis.csv
+    assert "No budget shown" in sections(report_html(folder))["budget"]

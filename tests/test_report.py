@@ -23,7 +23,8 @@ from berthplan.errors import UsageError
 from berthplan.results.folder import read_plan
 from berthplan.results.plan import Plan
 from berthplan.viz.charts import budget_state
-from berthplan.viz.context import context, inferred_rate
+from berthplan.viz.comparing import comparability
+from berthplan.viz.context import Context, context, inferred_rate
 from berthplan.viz.figures import FIGURES, plot_plan
 from berthplan.viz.report import HEADINGS, report_html, write_report
 
@@ -363,3 +364,20 @@ def test_a_plan_folder_finds_its_instance_file_only_while_unchanged(tmp_path: Pa
     assert not ctx.known and "has changed" in ctx.missing and ctx.budget == {}
     assert ctx.discount_rate == 0.08  # from kpis.csv
     assert "No budget shown" in sections(report_html(folder))["budget"]
+
+
+@pytest.mark.parametrize(
+    ("second", "said"),
+    [
+        (("CNY million", "2023", 0.06), []),
+        (("CNY million", "2023", 0.0600000001), []),
+        (("CNY million", "2023", 0.08), ["discount rates differ (a 6.00%, b 8.00%)"]),
+        (("CNY million", "2023", None), ["discount rates differ (a 6.00%, b unknown)"]),
+        (("USD million", "2023", 0.06), ["money units differ (a CNY million, b USD million)"]),
+        (("CNY million", "2020", 0.06), ["price years differ (a 2023, b 2020)"]),
+    ],
+)
+def test_comparability(second: tuple[str, str, float | None], said: list[str]) -> None:
+    first = Context("CNY million", "2023", 0.06, "instance")
+    other = Context(*second, "kpis.csv")
+    assert comparability(["a", "b"], [first, other]) == said

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from berthplan.model.instance import Instance
     from berthplan.results.plan import Plan
 
-__all__ = ["Context", "context", "inferred_rate"]
+__all__ = ["Context", "context", "inferred_rate", "rates_differ"]
 
 COST_PARTS = ("capex", "opex", "route_cost", "penalty_cost", "waiting_cost")
 

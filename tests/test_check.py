@@ -1106,6 +1106,17 @@ MESSAGES = [
         id="kpis-post-horizon-opex",
     ),
     pytest.param(
+        "kpis",
+        "2027,,,,,,,1300.000000,,,,",
+        "2027,,,,,,,1300.000000,0,2,3,",
+        "kpis",
+        [
+            "kpis: route_cost 2027: expected empty or 0, found 2",
+            "kpis: penalty_cost 2027: expected empty or 0, found 3",
+        ],
+        id="kpis-post-horizon-costs",
+    ),
+    pytest.param(
         "capacity",
         "2023,P1,p1-west,general,t,4800000.000000,4800000.000000,1.000000",
         "2023,P1,p1-west,general,t,4800000.000000,-4800000.000000,-1.000000",

@@ -256,6 +256,9 @@ def test_an_interrupted_sweep_is_completed(copy: Path, scenario_dir: Path) -> No
     cut = copy / f".s05-capex-1.3.{dead.pid}@{atomic._host()}.abcd1234.tmp"  # a write cut short
     cut.mkdir()
     (cut / "kpis.csv").write_text("year\n", encoding="utf-8")
+    inner = copy / f".{cut.name}.{dead.pid}@{atomic._host()}.efgh5678.tmp"  # its files' folder
+    inner.mkdir()
+    (inner / "solve.json").write_text("{}", encoding="utf-8")
     (copy / "summary.csv").unlink()
     report = run_sweep(str(EXAMPLE), str(scenario_dir), copy, Options(workers=2))
     assert report.solved == ["s05-capex-1.3"]

@@ -29,6 +29,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -190,6 +191,22 @@ def _checked(opts: Options) -> Options:
     return opts
 
 
+TEMPORARY = re.compile(r"\.(.+)\.\d+@[0-9a-f]+\.[A-Za-z0-9_]+\.(?:tmp|old)")
+"""A temporary sibling's name (:mod:`berthplan.results.atomic`); group 1 is its target's."""
+
+
+def clean_stale(out: Path) -> None:
+    """Remove what killed runs left in the sweep folder ``out`` (never a running one's).
+
+    A plan folder is written in a temporary sibling, and its files in one inside that
+    (:func:`~berthplan.analysis.batch.write_checked`): both are named after their target, so
+    every hidden entry names the target whose stale siblings to remove.
+    """
+    targets = {m.group(1) for p in out.iterdir() if (m := TEMPORARY.fullmatch(p.name))}
+    for name in sorted(targets):
+        atomic.clean_stale(out / name)
+
+
 def _todo(tasks: list[Task], base_hash: str, opts: Options, report: SweepReport) -> list[Task]:
     """The tasks to solve: all with ``force``, else those not finished (skipped ones noted)."""
     todo = []
@@ -198,7 +215,6 @@ def _todo(tasks: list[Task], base_hash: str, opts: Options, report: SweepReport)
             if t.name != BASELINE:
                 report.skipped.append(t.name)
             continue
-        atomic.clean_stale(t.folder)  # left by a killed run (never a running one's)
         todo.append(t)
     return todo
 
@@ -238,6 +254,7 @@ def run_sweep(
     out.mkdir(parents=True, exist_ok=True)
     report = SweepReport([], out / "summary.csv")
     failures: dict[str, Row] = {}
+    clean_stale(out)  # left by a killed run
     try:
         _solve_all(_todo(tasks, base_hash, opts, report), opts, report, failures)
     except KeyboardInterrupt:  # the summary says what finished; a re-run completes the rest

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -44,10 +45,10 @@ def case(instance: str, variant: str, limit: float, gap: float) -> dict[str, Any
     from berthplan.optimization.profiles import Profile
     from berthplan.optimization.solve import SolveError, solve
 
-    events: list[tuple[float, float | None, float | None]] = []
+    events: list[tuple[float, float | None, float | None, float]] = []
 
     def record(p: Progress) -> None:
-        events.append((time.monotonic() - t0, p.incumbent, p.bound))
+        events.append((time.monotonic() - t0, p.incumbent, p.bound, time.process_time()))
 
     inst = load(instance)
     profile = Profile(backend="highs", heuristic=variant, verbose=False)
@@ -63,6 +64,7 @@ def case(instance: str, variant: str, limit: float, gap: float) -> dict[str, Any
     except SolveError as e:
         out |= {"status": "no plan", "error": str(e)}
     out["wall"] = time.monotonic() - t0
+    out["cpu"] = time.process_time()  # on a shared machine: how much of the wall it had
     out["events"] = events
     return out
 
@@ -76,7 +78,7 @@ def timeline(
     first: float | None = None
     bound: float | None = None
     rows = []
-    for t, inc, bnd in events:
+    for t, inc, bnd, *_ in events:
         if inc is not None and (best is None or inc < best):
             best = inc
             if first is None:
@@ -107,6 +109,8 @@ def table() -> None:
         first = next((t for t, inc, _ in rows if inc is not None), None)
         marks = [gap_at(rows, m) if m <= d["time_limit"] + 1 else "–" for m in MARKS]
         final = d["status"]
+        if "cpu" in d:
+            final += f"; {d['cpu']:.0f} CPU s in {d['wall']:.0f} s"
         if d.get("objective") is not None:
             final += f", {d['objective']:,.3f} (bound {d['bound']:,.3f}, {100 * d['gap']:.2f} %)"
         when = "–" if first is None else f"{first:.0f}"
@@ -136,7 +140,11 @@ def main() -> None:
     if args.cmd == "table":
         table()
     elif args.cmd == "case":
-        print(json.dumps(case(args.instance, args.variant, args.time_limit, args.gap)))
+        line = json.dumps(case(args.instance, args.variant, args.time_limit, args.gap))
+        print(line, flush=True)
+        keep = RESULTS.parent / f"case-{Path(args.instance).stem}-{args.variant}.json"
+        keep.write_text(line + "\n")  # kept even if the parent is gone
+        os._exit(0)  # a solver thread left behind (stopped past the limit) must not abort us
     else:
         procs = [
             subprocess.Popen(
@@ -150,9 +158,13 @@ def main() -> None:
             for v in args.variants.split(",")
         ]
         RESULTS.parent.mkdir(exist_ok=True)
-        for p in procs:
-            line, _ = p.communicate()
-            d = json.loads(line.strip().splitlines()[-1]) | {"run": args.label}
+        for v, p in zip(args.variants.split(","), procs, strict=True):
+            out, _ = p.communicate()
+            lines = out.strip().splitlines()
+            if not lines:
+                print(f"{v}: no result (exit {p.returncode})", file=sys.stderr)
+                continue
+            d = json.loads(lines[-1]) | {"run": args.label}
             with RESULTS.open("a") as f:
                 f.write(json.dumps(d) + "\n")
         table()

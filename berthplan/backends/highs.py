@@ -20,7 +20,7 @@ from berthplan.backends.base import (
     relative_gap,
 )
 from berthplan.backends.guard import stoppable
-from berthplan.backends.start import merge, prepare
+from berthplan.backends.start import Start, merge, prepare
 from berthplan.errors import UsageError
 
 
@@ -71,7 +71,7 @@ class HighsBackend:
                 h.resetGlobalScheduler(True)
             h.HandleUserInterrupt = True  # cancelSolve() then stops it at its next check
             if options.progress is not None:
-                _report(h, Throttle(options.progress))
+                _report(h, Throttle(options.progress), start)
             with stoppable(lambda hard: h.cancelSolve()):  # type: ignore[no-untyped-call]
                 h.run()
             status = h.getModelStatus()
@@ -83,15 +83,23 @@ class HighsBackend:
         )
 
 
-def _report(h: Any, throttle: Throttle) -> None:
+def _report(h: Any, throttle: Throttle, start: Start) -> None:
     """Forward HiGHS's MIP callbacks (new incumbents, its interrupt checks) to ``throttle``.
 
     HiGHS's primal and dual bounds include the model's offset: they are the plan's cost.
+    Under a cutoff HiGHS shows the cutoff as its primal bound until it finds a plan below it,
+    and may show a dual bound above it: both are read back as :func:`merge` does.
     """
 
     def on_event(event: Any) -> None:
         data = event.data_out
-        throttle(float(data.running_time), data.mip_primal_bound, data.mip_dual_bound)
+        plan, bound = data.mip_primal_bound, data.mip_dual_bound
+        if start.limit is not None:
+            own = plan if plan is not None and plan < start.limit else None
+            known = [v for v in (own, start.value) if v is not None]
+            plan = min(known) if known else None
+            bound = min(bound, start.limit) if bound is not None else None
+        throttle(float(data.running_time), plan, bound)
 
     for name in ("cbMipImprovingSolution", "cbMipInterrupt"):
         hook = getattr(h, name, None)  # the callback events of highspy >= 1.8

@@ -387,10 +387,11 @@ def _plot(steps: Steps, spec: Spec, money_unit: str, path: Path) -> None:
 
 
 def _checked_base(instance_file: str, what_if: WhatIf, spec: Spec, values: list[float]) -> Instance:
-    """The base instance, after checking that the what-if and every step apply to it.
+    """The base instance, after checking that the what-if and the first step apply to it.
 
     Bad input (an unknown port, a year outside the horizon, a malformed override) is
-    reported before the first solve, not after minutes of them.
+    reported before the first solve, not after minutes of them; the steps differ only in the
+    target's value, so the first stands for all.
     """
     from berthplan.model.io import load
     from berthplan.model.scenario import apply, parse_set

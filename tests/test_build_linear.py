@@ -1,8 +1,9 @@
 """The build is linear in the model and builds the same model as a straightforward reference.
 
-The families whose build was made linear (capacity, served_capacity, depth, targets, and the
+The families whose build was made linear (capacity, served_capacity, depth, targets) and the
+index sets vectorized since (start and opening columns, spend, demand scopes, handled pairs, the
 offered-TEU map) are written here once more the plain way, with dense (rows x projects) arrays
-and a loop per target, as they were before; the model built with them must be the one ``build``
+and a loop per item, as they were before; the model built with them must be the one ``build``
 makes, bit for bit. Memory is counted, not timed: the build's peak of traced allocations per
 nonzero must not grow with the instance (it grew 2.8 times from 1x to 4x with the dense arrays).
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import tracemalloc
 from collections.abc import Callable, Iterator
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +21,10 @@ import pytest
 import scipy.sparse as sp
 
 from berthplan.generator.generate import generate
-from berthplan.model.instance import Instance
+from berthplan.model.instance import Instance, interpolate
 from berthplan.model.io import load
 from berthplan.model.records import CARGO_CLASSES, Target
-from berthplan.model.sets import CONTAINER, Sets
+from berthplan.model.sets import CONTAINER, FloatArray, IntArray, Scope, Sets
 from berthplan.optimization import formulation, matrices, volumes
 from berthplan.optimization.formulation import build
 from berthplan.optimization.matrices import scope_label, triplets
@@ -188,12 +190,65 @@ def ref_offered_z(s: Sets) -> sp.csr_matrix:
 
 
 class _RefSets(Sets):
-    @property
+    """Sets with the index sets and maps computed item by item, as they were."""
+
+    @cached_property
     def offered_z(self) -> sp.csr_matrix:
-        if "_ref_offered_z" not in self.__dict__:
-            self.__dict__["_ref_offered_z"] = ref_offered_z(self)
-        out: sp.csr_matrix = self.__dict__["_ref_offered_z"]
+        return ref_offered_z(self)
+
+    @cached_property
+    def x_cols(self) -> tuple[IntArray, IntArray]:
+        js, ss = [], []
+        for j, p in enumerate(self.projects):
+            lo, hi = self.inst.start_window(p)
+            for y in range(lo, hi + 1):
+                js.append(j)
+                ss.append(y)
+        return np.array(js, dtype=np.int64), np.array(ss, dtype=np.int64)
+
+    @cached_property
+    def z_cols(self) -> tuple[IntArray, IntArray]:
+        rs, ts = [], []
+        for r, route in enumerate(self.candidates):
+            lo, hi = self.inst.open_window(route)
+            for t in range(lo, hi + 1):
+                rs.append(r)
+                ts.append(t)
+        return np.array(rs, dtype=np.int64), np.array(ts, dtype=np.int64)
+
+    @cached_property
+    def spend(self) -> tuple[IntArray, IntArray, FloatArray]:
+        _, xs = self.x_cols
+        ks, ys, amounts = [], [], []
+        for j, p in enumerate(self.projects):
+            prof = np.asarray(p.spend_profile()) * p.capex
+            cols = self.x_of(j)
+            for m, share in enumerate(prof):
+                ks.append(cols)
+                ys.append(xs[cols] + m)
+                amounts.append(np.full(len(cols), share))
+        return np.concatenate(ks), np.concatenate(ys), np.concatenate(amounts)
+
+    @cached_property
+    def scopes(self) -> list[Scope]:
+        out = []
+        for (kind, ident, cargo), points in self.inst.demand_series().items():
+            if kind == "port":
+                areas = np.nonzero(self.area_port == self.ports.index(ident))[0]
+            else:
+                areas = np.array([self.area_index[ident]], dtype=np.int64)
+            ceiling = np.array([interpolate(points, int(y)) for y in self.years])
+            out.append(Scope(kind, ident, CARGO_CLASSES.index(cargo), areas, ceiling))
         return out
+
+    @cached_property
+    def handled_pairs(self) -> list[tuple[int, int]]:
+        pairs = set(zip(*np.nonzero(self.cap0), strict=True))
+        pairs |= set(self.pool_pairs)
+        for j, a in enumerate(self.p_area):
+            for c in np.nonzero(self.p_cap[j])[0]:
+                pairs.add((int(a), int(c)))
+        return sorted((int(a), int(c)) for a, c in pairs if c != CONTAINER)
 
 
 @pytest.fixture

@@ -1107,6 +1107,17 @@ MESSAGES = [
     ),
     pytest.param(
         "kpis",
+        "2025,62133333.333333,",
+        "2026,62133333.333333,",
+        "kpis",
+        [
+            "kpis: kpis.csv 2026: expected one row, found several rows",
+            "kpis: kpis.csv 2025: expected a row, found no row",
+        ],
+        id="kpis-year-missing",
+    ),
+    pytest.param(
+        "kpis",
         "2027,,,,,,,1300.000000,,,,",
         "2027,,,,,,,1300.000000,0,2,3,",
         "kpis",
@@ -1257,6 +1268,11 @@ SOLVE_MESSAGES = [
         id="breakdown-term",
     ),
     pytest.param(
+        {"solver_objective": OBJECTIVE * 0.98},
+        "objective: solve.json:solver_objective: expected 19845.849825, found 19448.932829",
+        id="solver-objective",
+    ),
+    pytest.param(
         {"objective": "abc"},
         "objective: solve.json:objective: expected 19845.849825, found abc",
         id="objective-text",
@@ -1363,4 +1379,27 @@ def test_route_too_shallow_message(tmp_path: Path) -> None:
     report = check_plan(inst, write_plan(tmp_path / "p", tables, hand_solve(inst)))
     assert messages(report, "depth") == [
         "depth: west-feeder@p1-west 2024: expected >= 14 m, found 11"
+    ]
+
+
+def test_another_instances_hash_message(tmp_path: Path, instance: Instance) -> None:
+    solve = hand_solve(instance)
+    solve["instance"]["hash"] = "0" * 64
+    report = check_plan(instance, write_plan(tmp_path / "p", hand_tables(), solve))
+    assert [str(v) for v in report.violations] == [
+        f"instance: solve.json:instance.hash: expected {instance.canonical_hash()}, found {'0' * 64}"
+    ]
+
+
+def test_infeasible_plan_must_list_its_shortfalls(tmp_path: Path) -> None:
+    def more_berths(data: dict[str, Any]) -> None:
+        data["targets"].append({"year": 2026, "metric": "berths_10k", "value": 11})
+
+    inst = variant(more_berths)
+    tables = hand_tables()
+    tables["targets"] += "2026,berths_10k,,11.000000,9.000000,2.000000,true,true\n"
+    solve = hand_solve(inst, "infeasible") | {"shortfalls": []}
+    report = check_plan(inst, write_plan(tmp_path / "i", tables, solve))
+    assert [str(v) for v in report.violations] == [
+        "targets: solve.json:shortfalls.berths_10k 2026: expected listed, found not listed"
     ]

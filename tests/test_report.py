@@ -381,3 +381,22 @@ def test_comparability(second: tuple[str, str, float | None], said: list[str]) -
     first = Context("CNY million", "2023", 0.06, "instance")
     other = Context(*second, "kpis.csv")
     assert comparability(["a", "b"], [first, other]) == said
+
+
+def test_the_summary_gives_the_cost_with_its_unit_and_the_kpis_against_targets(
+    base: Plan,
+) -> None:
+    part = sections(report_html(base))["summary"]
+    cost = f"<b>{base.objective:,.1f}</b><span>total discounted cost, CNY million (2023 prices)"
+    assert cost in part
+    assert "<b>optimal</b><span>solve status" in part and "<b>highs</b><span>solver" in part
+    assert "<b>2 / 5</b><span>projects built / all" in part
+    kpis = rows_of(part[part.index("first and last year") :])
+    assert kpis[1] == ["container_teu", "M TEU", "2.000", "3.200", "1 of 1", "–"]
+    assert kpis[0][4] == "0 of 0"  # the cargo_tons target is P2's, not the province's
+    # a missed province target: 12 berths in 2026 are out of reach (9 at most in the base)
+    short = solved(
+        "base", targets=[{"year": 2026, "metric": "berths_10k", "value": 12, "penalty": 1.0}]
+    )
+    kpis = rows_of(sections(report_html(short))["summary"].split("first and last year")[1])
+    assert kpis[2][4:] == ["0 of 1", "2026"]

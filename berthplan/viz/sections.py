@@ -106,6 +106,7 @@ def summary(plan: Plan, ctx: Context) -> list[str]:
         ],
     ]
     parts = [f'<div class="kpis">{"".join(cards)}</div>', table(["", ""], facts, scroll=False)]
+    parts += ["<h3>KPIs against targets, first and last year</h3>", _kpi_summary(plan)]
     if not ctx.known:
         parts.append(
             note(
@@ -114,6 +115,29 @@ def summary(plan: Plan, ctx: Context) -> list[str]:
             )
         )
     return parts
+
+
+def _kpi_summary(plan: Plan) -> str:
+    """Per province KPI: its unit, first and last horizon year's value, targets met of all."""
+    from berthplan.viz.figures import METRICS, SCALE, number
+
+    k = plan.table("kpis")
+    k = k[k["cargo_tons"].notna()]
+    t = plan.table("targets")
+    t = t[t["port"].isna()]
+    header = ["KPI", "unit", f"{k['year'].iloc[0]}", f"{k['year'].iloc[-1]}"]
+    header += ["province targets met", "missed in"]
+    rows = []
+    for m in METRICS:
+        mine = t[t["metric"] == m]
+        short = mine[mine["shortfall"] > 0]
+        missed = ", ".join(str(y) for y in short["year"]) or "–"
+        first, last = (number(m, k[m].iloc[i]) for i in (0, -1))
+        unit = SCALE[m][1]
+        rows.append([m, unit, first.split(" ")[0], last.split(" ")[0]])
+        rows[-1] += [f"{len(mine) - len(short)} of {len(mine)}", missed]
+    classes = ["short" if r[-1] != "–" else "" for r in rows]
+    return table(header, rows, classes, numeric=(2, 3, 4), scroll=False)
 
 
 def targets(plan: Plan) -> list[str]:

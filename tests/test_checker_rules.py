@@ -186,3 +186,18 @@ def test_served_teu_above_the_teu_offered(tmp_path: Path) -> None:
     assert capacity == [
         "capacity: A/container 2030: expected <= 199000 (TEU offered), found 200000"
     ]
+
+
+def test_kpis_without_the_waiting_cost_column(pool_plan: Path, tmp_path: Path) -> None:
+    # With a pool that charges waiting, kpis.csv must carry waiting_cost (16.2 and 54).
+    folder = tmp_path / "plan"
+    shutil.copytree(pool_plan, folder)
+    path = folder / "kpis.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0].split(",")[11] == "waiting_cost"
+    assert [line.split(",")[11] for line in lines[1:]] == ["16.200000", "54.000000"]
+    cut = [",".join(c for k, c in enumerate(line.split(",")) if k != 11) for line in lines]
+    path.write_text("\n".join(cut) + "\n", encoding="utf-8")
+    assert [str(v) for v in check_plan(instance("pool-exact"), folder).violations] == [
+        f"kpis: waiting_cost {y}: expected a kpis.csv column, found no column" for y in (2024, 2025)
+    ]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -138,7 +138,7 @@ def _left(opts: Options, t0: float) -> Options:
     if opts.time_limit is None:
         return opts
     left = max(opts.time_limit - (time.perf_counter() - t0), 0.01)
-    return Options(**(opts.as_dict() | {"time_limit": left}))
+    return replace(opts, time_limit=left)  # keeps the fields as_dict leaves out (progress)
 
 
 def _why_infeasible(

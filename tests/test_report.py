@@ -400,3 +400,29 @@ def test_the_summary_gives_the_cost_with_its_unit_and_the_kpis_against_targets(
     )
     kpis = rows_of(sections(report_html(short))["summary"].split("first and last year")[1])
     assert kpis[2][4:] == ["0 of 1", "2026"]
+
+
+def test_report_takes_the_instance_file_only_when_it_is_the_plans(
+    base: Plan, tmp_path: Path
+) -> None:
+    folder = base.write(tmp_path / "p")  # solve.json names no file: the budget is unknown
+    mine, other = tmp_path / "mine.yaml", tmp_path / "other.yaml"
+    mine.write_text(variant("base"), encoding="utf-8")
+    doc = yaml.safe_load(variant("base"))
+    doc["discount_rate"] = 0.08
+    other.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+
+    result = cli("report", str(folder), "--out", str(tmp_path / "none.html"))
+    assert result.exit_code == 0, result.output
+    alone = sections((tmp_path / "none.html").read_text(encoding="utf-8"))["summary"]
+    assert "read off kpis.csv" in alone
+
+    result = cli("report", str(folder), "--out", str(tmp_path / "a.html"), "--instance", str(mine))
+    assert result.exit_code == 0, result.output
+    summary = sections((tmp_path / "a.html").read_text(encoding="utf-8"))["summary"]
+    assert "read off kpis.csv" not in summary  # the rate and budget come from the file
+
+    result = cli("report", str(folder), "--out", str(tmp_path / "b.html"), "--instance", str(other))
+    assert result.exit_code == 2
+    assert "not the instance this plan was solved for" in result.output
+    assert not (tmp_path / "b.html").exists()

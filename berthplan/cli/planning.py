@@ -72,20 +72,35 @@ def plot_command(folder: str, out: str) -> None:
     help="A plan folder to compare with (repeatable).",
 )
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="HTML file.")
+@click.option(
+    "--instance",
+    "instance_file",
+    type=click.Path(dir_okay=False),
+    help="The plan's instance file, for the budget, demand and skipped projects' costs "
+    "(default: the file solve.json names, if it still matches).",
+)
 @click.option("--force", is_flag=True, help="Replace an existing --out file.")
 @user_errors
-def report_command(folder: str, others: tuple[str, ...], out: str, force: bool) -> None:
+def report_command(
+    folder: str, others: tuple[str, ...], out: str, instance_file: str | None, force: bool
+) -> None:
     """Write one self-contained HTML report of the plan in FOLDER to --out.
 
-    Charts are embedded as images; with --compare, the differences from each compared plan
-    and their KPI and spending charts side by side.
+    Charts are embedded as images (docs/report.md); with --compare, the plans' KPIs and costs
+    overlaid in one chart per metric, their differences, and a warning when their discount
+    rates, money units or price years differ.
     """
     with phase(f"writing the report of {folder}"):
         from berthplan.results import atomic
+        from berthplan.results.folder import read_plan
+        from berthplan.viz.context import matching_instance
+        from berthplan.viz.figures import TABLES
         from berthplan.viz.report import write_report
 
         atomic.claim_file(out, force)
-        written = write_report(folder, out, compare=list(others))
+        plan = read_plan(folder, TABLES)
+        instance = matching_instance(plan, instance_file) if instance_file else None
+        written = write_report(plan, out, compare=list(others), instance=instance)
     click.echo(f"report written to {written}")
 
 

@@ -169,6 +169,20 @@ def _instance_of(plan: Plan) -> tuple[Instance | None, str]:
     return None, f"the instance file {file} named in solve.json was not found or has changed"
 
 
+def matching_instance(plan: Plan, path: str | Path) -> Instance:
+    """The instance file ``path`` as ``plan`` was solved for (recorded overrides re-applied).
+
+    Raises
+    ------
+    UsageError
+        When the file, even with the plan's recorded overrides, is not the plan's instance.
+    """
+    found = _with_overrides(path, plan.record.get("instance") or {})
+    if found is None or found.canonical_hash() != plan.get("instance.hash"):
+        raise UsageError(f"{path}: not the instance this plan was solved for (its hash differs)")
+    return found
+
+
 def _candidates(plan: Plan, file: str) -> list[str | Path]:
     from berthplan.model.examples import resolve
 

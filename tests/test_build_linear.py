@@ -28,6 +28,7 @@ from berthplan.model.sets import CONTAINER, FloatArray, IntArray, Scope, Sets
 from berthplan.optimization import formulation, matrices, volumes
 from berthplan.optimization.formulation import build
 from berthplan.optimization.matrices import scope_label, triplets
+from berthplan.optimization.objective import from_year
 from berthplan.optimization.sparse import Arrays, Model, VarBlock
 from berthplan.optimization.tightening import teu_ceiling, tons_ceiling
 from berthplan.optimization.units import METRIC_SCALE, TEU, TON
@@ -330,3 +331,20 @@ def test_build_memory_per_nonzero_does_not_grow() -> None:
     # measured: 173, 169, 168 B per nonzero at 1x, 2x, 4x (dense arrays: 204, 314, 565)
     one, four = _bytes_per_nonzero(1), _bytes_per_nonzero(4)
     assert four <= 1.15 * one, (one, four)
+
+
+@pytest.mark.parametrize("make", [c[1] for c in CASES], ids=[c[0] for c in CASES])
+def test_costs_from_year_are_the_year_map_products(make: Callable[[], Instance]) -> None:
+    # the opex and route costs sum year by year as the (items*years x columns) maps did
+    s = Sets(make())
+    delta = s.discount
+    opex = np.array([p.opex for p in s.projects])
+    xj, xs = s.x_cols
+    first = np.clip(xs + s.duration[xj] - s.y0, 0, s.ny)
+    opex_got = from_year(opex[:, None] * delta[None, :])[xj, first]
+    np.testing.assert_array_equal(opex_got, s.in_service.T @ np.kron(opex, delta))
+    annual = np.array([r.annual_cost * r.count for r in s.candidates], dtype=float)
+    zr, zt = s.z_cols
+    got = from_year(annual[:, None] * delta[None, :])[zr, np.clip(zt - s.y0, 0, s.ny)]
+    np.testing.assert_array_equal(got, s.open_map.T @ np.kron(annual, delta))
+    assert np.count_nonzero(opex_got) + np.count_nonzero(got) > 0

@@ -9,10 +9,27 @@ from __future__ import annotations
 import numpy as np
 
 from berthplan.model.instance import residual_value
-from berthplan.model.sets import Sets
+from berthplan.model.sets import FloatArray, Sets
 from berthplan.optimization.matrices import discount
 from berthplan.optimization.sparse import Model, VarBlock
 from berthplan.optimization.units import METRIC_SCALE, TEU, TON
+
+
+def from_year(w: FloatArray) -> FloatArray:
+    """``S[i, f] = w[i, f] + w[i, f + 1] + ... + w[i, -1]`` for every first year ``f``.
+
+    What "on from year f" costs item ``i`` (``S[:, nY] = 0``), summed year by year from ``f`` on,
+    the order a (items*years x columns) year map's product would use, so the sums are the same
+    bit for bit without building that map (nX * nY entries).
+    """
+    n = w.shape[1]
+    out = np.zeros((w.shape[0], n + 1))
+    for f in range(n):
+        acc = np.zeros(w.shape[0])
+        for y in range(f, n):
+            acc = acc + w[:, y]
+        out[:, f] = acc
+    return out
 
 
 def define_objective(m: Model, s: Sets, blocks: dict[str, VarBlock]) -> None:
@@ -25,13 +42,16 @@ def define_objective(m: Model, s: Sets, blocks: dict[str, VarBlock]) -> None:
     m.add_cost(k[live] + x.start, amounts[live] * discount(s, ys[live]))
     # opex in service within the horizon
     opex = np.array([p.opex for p in s.projects])
-    m.add_cost(x.cols, s.in_service.T @ np.kron(opex, delta))
+    xj, xs = s.x_cols
+    first = np.clip(xs + s.duration[xj] - s.y0, 0, s.ny)  # first year index in service
+    m.add_cost(x.cols, from_year(opex[:, None] * delta[None, :])[xj, first])
     # candidate routes: opening cost in the opening year, annual cost while open
     zr, zt = s.z_cols
     n = np.array([r.count for r in s.candidates], dtype=float)
     opening = np.array([r.opening_cost for r in s.candidates]) * n
     annual = np.array([r.annual_cost for r in s.candidates]) * n
-    m.add_cost(z.cols, opening[zr] * discount(s, zt) + s.open_map.T @ np.kron(annual, delta))
+    open_costs = from_year(annual[:, None] * delta[None, :])[zr, np.clip(zt - s.y0, 0, s.ny)]
+    m.add_cost(z.cols, opening[zr] * discount(s, zt) + open_costs)
     m.offset += sum(r.count * r.annual_cost for r in s.existing) * float(delta.sum())
     # unserved TEU: penalty * (offered - served)
     pen_teu = s.inst.penalties.unserved_teu

@@ -13,7 +13,7 @@ import pytest
 
 from berthplan.model.io import load
 from berthplan.model.scenario import Scenario, apply
-from berthplan.optimization.changes import BaseModel, changes, same_structure
+from berthplan.optimization.changes import BaseModel, changes, describe, same_structure
 from berthplan.optimization.profiles import resolve
 from berthplan.optimization.solve import solve
 from berthplan.results import atomic
@@ -60,6 +60,15 @@ def test_the_base_instance_changes_nothing(base_model: BaseModel) -> None:
     _, arrays, change = base_model.variant(base_model.instance)
     assert change is not None and change.empty and change.objective_only
     assert same_structure(base_model.arrays, arrays)
+    assert describe(change) == "the base model unchanged"
+
+
+def test_what_a_change_is_described_as(base_model: BaseModel) -> None:
+    _, _, budget = base_model.variant(_variant(base_model, "budget"))  # type: ignore[arg-type]
+    assert describe(budget) == "changes 5 right-hand sides"  # 2026-2030
+    _, _, rate = base_model.variant(_variant(base_model, "discount"))  # type: ignore[arg-type]
+    assert describe(rate).startswith("changes ") and describe(rate).endswith(" and the constant")
+    assert "solved on its own" in describe(None)
 
 
 @pytest.mark.parametrize(

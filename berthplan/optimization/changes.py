@@ -26,6 +26,7 @@ instance, before anyone is told it is a plan).
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 import time
 from dataclasses import dataclass
@@ -46,6 +47,8 @@ from berthplan.optimization.sparse import Arrays
 from berthplan.results.plan import Plan, SolveInfo
 
 __all__ = ["BaseModel", "Changes", "changes", "same_structure"]
+
+log = logging.getLogger(__name__)
 
 IntArray = NDArray[np.int64]
 
@@ -134,6 +137,18 @@ def changes(base: Arrays, other: Arrays) -> Changes | None:
     )
 
 
+def describe(change: Changes | None) -> str:
+    """One line on what a what-if changes in the base model."""
+    if change is None:
+        return "other rows or columns than the base model (solved on its own)"
+    if change.empty:
+        return "the base model unchanged"
+    sizes = (change.cost.size, change.bounds.size, change.rows.size, change.coefficients.size)
+    what = "costs, bounds, right-hand sides, rows of coefficients"
+    parts = [f"{n} {w}" for n, w in zip(sizes, what.split(", "), strict=True) if n]
+    return "changes " + ", ".join(parts) + (" and the constant" if change.offset else "")
+
+
 class BaseModel:
     """The base instance's model, built once, against which what-ifs are solved.
 
@@ -208,6 +223,7 @@ class BaseModel:
         t0 = time.perf_counter()
         budget = Budget(self.options.time_limit, time.monotonic() if started is None else started)
         built, arrays, change = self.variant(instance)
+        log.debug("%s: %s", instance.name, describe(change))
         t_built = time.perf_counter()
         solver = self.profile.backend
         result = budget.guarded(self.inner, arrays, solver).solve(arrays, self._options(change))

@@ -3,9 +3,9 @@
 A worker (a local process or a Dask worker) keeps the base instance of the sweep, loaded and
 validated, and its model, built (:class:`~berthplan.optimization.changes.BaseModel`), from the
 first scenario of a sweep to the last. Per scenario it applies the scenario (validated as a
-file: a what-if that makes the instance invalid is an ``error``, as ever), solves the
-what-if's model with the base plan as a start where the backend takes one, writes the plan
-folder to a temporary sibling, checks that folder against the scenario instance with the
+file: a what-if that makes the instance invalid is an ``error``, as ever), builds and solves
+the what-if's model (with the base plan as a start only when asked: ``Task.warm_start``),
+writes the plan folder to a temporary sibling, checks that folder against the scenario instance with the
 independent checker and only then renames it into place. A scenario the fast path cannot
 answer (committed spend above a budget, infeasible, no plan within the limits) is solved by
 :func:`~berthplan.optimization.solve.solve`, which explains it as ``berthplan solve`` does.

@@ -3,7 +3,7 @@
 Each scenario file of ``--scenarios`` (a directory or a glob) is one task of paths and options;
 tasks go to the workers in small batches. A worker (one solver thread) loads the base instance
 and builds its model once, then per scenario applies the scenario, builds and solves the
-what-if's model (with the base plan as a start where the backend takes one), checks the plan
+what-if's model (the base plan as a start only with ``Options.warm_start``), checks the plan
 folder with the independent checker and renames it into ``OUT/<name>/`` (the file name without
 extension) (:mod:`berthplan.analysis.batch`); the plan folders are those ``berthplan solve
 --scenario`` writes. A folder with ``solve.json`` is finished: a re-run skips it (unless

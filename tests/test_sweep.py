@@ -179,6 +179,15 @@ def test_a_sweep_without_the_baseline(scenario_dir: Path, tmp_path: Path) -> Non
     assert plans(tmp_path / "o") == ["s07-rate-3"]
 
 
+def test_a_shipped_example_by_name(tmp_path: Path) -> None:
+    folder = write_scenarios(tmp_path / "s", {"rate": {"discount_rate": 0.05}})
+    report = run_sweep("liaoning-2023", str(folder), tmp_path / "o", Options(workers=1))
+    assert report.baseline is not None and report.baseline["status"] == "optimal"
+    assert [r["status"] for r in report.rows] == ["optimal"]
+    info = json.loads((tmp_path / "o" / "rate" / "solve.json").read_text(encoding="utf-8"))
+    assert info["instance"]["file"].endswith("liaoning-2023.yaml")
+
+
 def test_a_scenario_named_like_the_baseline_is_refused(tmp_path: Path) -> None:
     folder = write_scenarios(tmp_path / "s", {"a": {}, sweep.BASELINE: {}})
     with pytest.raises(UsageError, match="the baseline's name"):

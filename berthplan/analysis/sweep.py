@@ -157,7 +157,9 @@ def _tasks(
     instance_file: str, scenarios: str, out: Path, opts: Options, base_hash: str
 ) -> list[Task]:
     """The baseline's task (first, unless ``opts.baseline`` is off), then each scenario's."""
-    base, folder = str(Path(instance_file).resolve()), out.resolve()
+    from berthplan.model.examples import resolve
+
+    base, folder = str(Path(resolve(instance_file)).resolve()), out.resolve()  # or an example
     named: list[tuple[str, str | None]] = [
         (p.stem, str(p.resolve())) for p in scenario_files(scenarios)
     ]

@@ -120,6 +120,10 @@ def table() -> None:
         )
 
 
+def _case_file(instance: str, variant: str) -> Path:
+    return RESULTS.parent / f"case-{Path(instance).stem}-{variant}.json"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -141,9 +145,9 @@ def main() -> None:
         table()
     elif args.cmd == "case":
         line = json.dumps(case(args.instance, args.variant, args.time_limit, args.gap))
-        print(line, flush=True)
-        keep = RESULTS.parent / f"case-{Path(args.instance).stem}-{args.variant}.json"
-        keep.write_text(line + "\n")  # kept even if the parent is gone
+        # not stdout: a solve abandoned past its limit leaves file descriptor 1 redirected
+        # to its log (berthplan.backends.base.captured_stdout)
+        _case_file(args.instance, args.variant).write_text(line + "\n")
         os._exit(0)  # a solver thread left behind (stopped past the limit) must not abort us
     else:
         procs = [
@@ -152,19 +156,18 @@ def main() -> None:
                     *(sys.executable, __file__, "case", "--instance", args.instance),
                     *("--variant", v, "--time-limit", str(args.time_limit), "--gap", str(args.gap)),
                 ],
-                stdout=subprocess.PIPE,
-                text=True,
             )
             for v in args.variants.split(",")
         ]
         RESULTS.parent.mkdir(exist_ok=True)
         for v, p in zip(args.variants.split(","), procs, strict=True):
-            out, _ = p.communicate()
-            lines = out.strip().splitlines()
-            if not lines:
+            p.wait()
+            kept = _case_file(args.instance, v)
+            if not kept.exists():
                 print(f"{v}: no result (exit {p.returncode})", file=sys.stderr)
                 continue
-            d = json.loads(lines[-1]) | {"run": args.label}
+            d = json.loads(kept.read_text()) | {"run": args.label}
+            kept.unlink()
             with RESULTS.open("a") as f:
                 f.write(json.dumps(d) + "\n")
         table()

@@ -137,6 +137,7 @@ def run(backend: Backend, model: Arrays, options: Options, deadline: float | Non
     before = children()
     job = _Run(backend, model, options)
     thread = threading.Thread(target=job, name=f"berthplan-{backend.name}", daemon=True)
+    stdout = os.dup(1)  # a solve left running keeps fd 1 on its log: given back below
     thread.start()
     interrupted = False
     try:
@@ -150,6 +151,10 @@ def run(backend: Backend, model: Arrays, options: Options, deadline: float | Non
         request_stop(hard=True)
         _abandon(job.done, before)
         raise
+    finally:
+        if not job.done.is_set():
+            os.dup2(stdout, 1)
+        os.close(stdout)
     if not job.done.is_set():
         return Result(Status.NO_SOLUTION, message="the solver did not stop at the time limit")
     if job.error is not None:

@@ -216,10 +216,19 @@ def _solve_model(
         gap = relative_gap(found.objective, found.lp_bound)
         opts.progress(Progress(found.seconds, found.objective, found.lp_bound, gap))
     cutoff = found.objective if opts.cutoff is None else min(opts.cutoff, found.objective)
-    result = backend.solve(arrays, replace(opts, start=found.x, cutoff=cutoff))
+    bounds = [found.lp_bound]  # the full solve's bounds as it reports them (true bounds)
+
+    def watch(p: Progress) -> None:
+        if p.bound is not None:
+            bounds.append(p.bound)
+        if opts.progress is not None:
+            opts.progress(p)
+
+    result = backend.solve(arrays, replace(opts, start=found.x, cutoff=cutoff, progress=watch))
     if result.has_solution or result.status in (Status.INFEASIBLE, Status.ERROR):
         return result, found.seconds
-    bound = found.lp_bound if result.bound is None else max(result.bound, found.lp_bound)
+    # the full solve never handed back a result (stopped past the limit): its last bound
+    bound = max(bounds) if result.bound is None else max(result.bound, *bounds)
     bound = min(bound, found.objective)
     kept = Result(
         Status.FEASIBLE,

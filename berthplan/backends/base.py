@@ -140,9 +140,10 @@ class Options:
     (``capabilities.warm_start``) checks it against every bound and row first
     (:mod:`berthplan.backends.start`) and keeps it as the plan only if it finds nothing
     better. ``cutoff`` is an objective value known to be attainable: only plans better than it
-    are sought. ``node_limit`` is a work limit on branch-and-bound nodes (deterministic,
-    unlike a time limit) for the backends that have one. None of the three is recorded in
-    solve.json.
+    are sought. Backends without ``capabilities.warm_start`` (all but ``highs`` today) ignore
+    both, which is always safe. ``node_limit`` is a work limit on branch-and-bound nodes
+    (deterministic, unlike a time limit; HiGHS's ``mip_max_nodes``), ignored by the others.
+    None of the three is recorded in solve.json.
     """
 
     time_limit: float | None = None

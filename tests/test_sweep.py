@@ -388,6 +388,19 @@ def test_solve_one_in_a_worker_and_its_errors(tmp_path: Path) -> None:
     assert sweep.solve_one(broken).status == "error"
 
 
+def test_ctrl_c_is_held_while_the_workers_start() -> None:
+    before = signal.getsignal(signal.SIGINT)
+    reached = False
+    with pytest.raises(KeyboardInterrupt), executors.sigint_held():
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)  # the handler runs here: nothing is raised inside the block
+        reached = True
+    assert reached and signal.getsignal(signal.SIGINT) is before
+    with executors.sigint_held():  # no Ctrl-C: nothing raised
+        pass
+    assert signal.getsignal(signal.SIGINT) is before
+
+
 def test_a_lost_worker_is_an_error_outcome() -> None:
     future: Future[list[Outcome]] = Future()
     future.set_exception(RuntimeError("process died"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
+import signal
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -49,6 +50,30 @@ def collected(future: Any, batch: list[Task]) -> list[Outcome]:
         return [Outcome(t.name, "error", why) for t in batch]
 
 
+@contextmanager
+def sigint_held() -> Iterator[None]:
+    """Hold Ctrl-C back until the block ends; it is raised then.
+
+    Starting a worker asks the forkserver for a process and records its id only when the
+    forkserver answers (after its own imports: seconds on a busy machine). Ctrl-C in between
+    would leave a worker no one knows to stop, which then fails to start and prints a
+    traceback; held back, it arrives once every worker is known and :func:`kill` reaches all.
+    Outside the main thread (where Python runs signal handlers) nothing is held.
+    """
+    caught: list[int] = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
+
+
 def run_local(tasks: list[Task], workers: int) -> Iterator[Outcome]:
     """Solve ``tasks`` in a pool of ``workers`` processes, yielding outcomes as they finish."""
     methods = multiprocessing.get_all_start_methods()
@@ -59,7 +84,8 @@ def run_local(tasks: list[Task], workers: int) -> Iterator[Outcome]:
         max_workers=workers, mp_context=context, initializer=init, initargs=(os.getpid(),)
     )
     try:
-        futures = {pool.submit(solve_batch, b): b for b in batches(tasks, workers)}
+        with sigint_held():  # the workers start here
+            futures = {pool.submit(solve_batch, b): b for b in batches(tasks, workers)}
         for future in as_completed(futures):
             yield from collected(future, futures[future])
     except BaseException:  # Ctrl-C, or the consumer gave up: no worker may go on writing

@@ -12,8 +12,9 @@ loading the instance. One JSON line per variant goes to ``results/first_plan.jso
 ``table`` prints, per instance and variant: the time to the first plan, the proven gap at
 60, 300 and 600 s, and the final status, objective, bound and gap.
 
-Variants are the profile's ``heuristic`` option: ``off`` (HiGHS alone), ``on`` (RENS first,
-its plan handed over as start and cutoff), ``auto`` (the default).
+Variants are the profile's ``heuristic`` option: ``off`` (HiGHS alone), ``on`` (RENS and a
+local search first, the plan handed over as start and cutoff), ``auto`` (the default); and
+``rens``: ``on`` without the local search (``primal.LNS_ROUNDS = 0``).
 
 The gap at a time is (best plan so far - best bound so far) / best plan, with the bound of
 a solve under a cutoff capped at that cutoff (what HiGHS prunes is at least the cutoff:
@@ -50,8 +51,13 @@ def case(instance: str, variant: str, limit: float, gap: float) -> dict[str, Any
     def record(p: Progress) -> None:
         events.append((time.monotonic() - t0, p.incumbent, p.bound, time.process_time()))
 
+    if variant == "rens":  # RENS without the local search after it
+        from berthplan.optimization import primal
+
+        primal.LNS_ROUNDS = 0
     inst = load(instance)
-    profile = Profile(backend="highs", heuristic=variant, verbose=False)
+    mode = "on" if variant == "rens" else variant
+    profile = Profile(backend="highs", heuristic=mode, verbose=False)
     out: dict[str, Any] = {"instance": Path(instance).name, "variant": variant}
     out |= {"time_limit": limit, "gap_asked": gap}
     try:

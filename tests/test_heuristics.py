@@ -110,3 +110,22 @@ def test_profile_heuristic_option(tmp_path: Path) -> None:
     bad.write_text('backend = "highs"\nheuristic = "sometimes"\n')
     with pytest.raises(UsageError):
         read_profile(bad)
+
+
+def test_local_search_keeps_a_feasible_plan_and_only_improves() -> None:
+    built = build(load(BENCH / "small-0.yaml"))
+    arrays = built.model.arrays()
+    highs = get("highs")
+    worse = highs.solve(arrays, Options(gap=0.3))
+    assert worse.x is not None and worse.objective is not None
+    start = primal.Incumbent(worse.x, worse.objective, 0.0, 0.0, None)
+    groups = primal.by_port(built, start)
+    assert groups and all(len(g) for g in groups)
+    assert all(np.all(arrays.integer[g]) for g in groups)  # only integer columns are freed
+    found = primal.improve(highs, arrays, Options(), start, groups)
+    assert feasible(arrays, found.x)
+    assert OPTIMA["small-0"] * (1 - 1e-9) <= found.objective <= worse.objective
+    # everything free in one neighbourhood: the local search is the whole MIP, solved to
+    # its gap of 1e-4 (a plan is only replaced by one at least that much better)
+    whole = primal.improve(highs, arrays, Options(), start, [np.flatnonzero(arrays.integer)])
+    assert OPTIMA["small-0"] * (1 - 1e-9) <= whole.objective <= OPTIMA["small-0"] * (1 + 1e-4)

@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 
 from berthplan.backends import Backend, Options, Status
 from berthplan.backends.start import feasible, objective
+from berthplan.optimization.formulation import Built
 from berthplan.optimization.sparse import Arrays
 
 log = logging.getLogger(__name__)
@@ -42,8 +43,17 @@ SUB_GAP = 0.005
 SUB_NODES = 1_000
 """Node limit of the restricted MIP: a work limit, so the plan is the same on every run."""
 
-LP_SHARE, SUB_SHARE = 0.25, 0.25
-"""Most of the time limit the LP and the restricted MIP may each take."""
+LP_SHARE, SUB_SHARE, LNS_SHARE = 0.25, 0.25, 0.15
+"""Most of the time limit the LP, the restricted MIP and the local search may each take."""
+
+LNS_ROUNDS = 6
+"""Neighbourhoods searched around the RENS plan (0: none)."""
+
+LNS_PORTS = 3
+"""Ports freed together in one neighbourhood."""
+
+LNS_NODES = 100
+"""Node limit of each neighbourhood's MIP (a work limit)."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,7 @@ class Incumbent:
     objective: float
     lp_bound: float
     seconds: float
+    x_lp: NDArray[np.float64] | None = None
 
 
 def wanted(mode: str, arrays: Arrays, backend: Backend) -> bool:
@@ -110,7 +121,72 @@ def rens(backend: Backend, arrays: Arrays, options: Options) -> Incumbent | None
         return None
     value = objective(arrays, found.x)
     log.info("heuristic: plan %.6f in %.1f s (%d integer columns fixed)", value, seconds, fixed)
-    return Incumbent(found.x, value, float(lp.objective), seconds)
+    return Incumbent(found.x, value, float(lp.objective), seconds, lp.x)
 
 
-__all__ = ["MIN_INTEGERS", "Incumbent", "rens", "restricted", "wanted"]
+def by_port(built: Built, found: Incumbent) -> list[NDArray[np.int64]]:
+    """Neighbourhoods of :data:`LNS_PORTS` ports each: their projects' start columns and the
+    opening columns of the routes that call only there.
+
+    Ports come in order of how far the plan is from the LP relaxation in their start
+    columns (most first, ties by index): where the restricted MIP was least guided.
+    """
+    s = built.sets
+    xj, _ = s.x_cols
+    zr, _ = s.z_cols
+    xcols, zcols = built.x.cols, built.z.cols
+    port_of_start = s.area_port[s.p_area][xj]
+    far = np.zeros(len(s.ports))
+    if found.x_lp is not None:
+        np.add.at(far, port_of_start, np.abs(found.x_lp[xcols] - found.x[xcols]))
+    order = np.argsort(-far, kind="stable")
+    route_ports = s.route_ports
+    out = []
+    for k in range(0, min(len(order), LNS_ROUNDS * LNS_PORTS), LNS_PORTS):
+        ports = {int(p) for p in order[k : k + LNS_PORTS]}
+        inside = np.array([bool(rp) and rp <= ports for rp in route_ports], dtype=bool)
+        starts = xcols[np.isin(port_of_start, list(ports))]
+        opens = zcols[inside[zr]] if len(zr) else zcols[:0]
+        out.append(np.concatenate([starts, opens]).astype(np.int64))
+    return out
+
+
+def improve(
+    backend: Backend,
+    arrays: Arrays,
+    options: Options,
+    found: Incumbent,
+    neighbourhoods: list[NDArray[np.int64]],
+) -> Incumbent:
+    """Local search: free each neighbourhood's columns, fix the other integers at the plan,
+    and keep any better plan (each MIP under the plan's cutoff, with a node limit)."""
+    t0 = time.perf_counter()
+    x, value = found.x, found.objective
+    ints = np.flatnonzero(arrays.integer)
+    left = None if options.time_limit is None else LNS_SHARE * options.time_limit
+    for cols in neighbourhoods:
+        if left is not None and time.perf_counter() - t0 >= left:
+            break
+        lb, ub = arrays.lb.copy(), arrays.ub.copy()
+        lb[ints] = ub[ints] = np.round(x[ints])
+        lb[cols], ub[cols] = arrays.lb[cols], arrays.ub[cols]
+        spent = time.perf_counter() - t0
+        sub = Options(
+            threads=options.threads,
+            seed=options.seed,
+            gap=1e-4,
+            node_limit=LNS_NODES,
+            start=x,
+            time_limit=None if left is None else left - spent,
+        )
+        got = backend.solve(replace(arrays, lb=lb, ub=ub), sub)
+        if got.has_solution and got.x is not None and feasible(arrays, got.x):
+            better = objective(arrays, got.x)
+            if better < value - 1e-9 * max(1.0, abs(value)):
+                x, value = got.x, better
+    seconds = found.seconds + time.perf_counter() - t0
+    log.info("heuristic: local search %.6f -> %.6f in %.1f s", found.objective, value, seconds)
+    return Incumbent(x, value, found.lp_bound, seconds, found.x_lp)
+
+
+__all__ = ["MIN_INTEGERS", "Incumbent", "by_port", "improve", "rens", "restricted", "wanted"]

@@ -168,7 +168,7 @@ def solve(
     )
     backend = budget.guarded(inner, arrays, solver)
     log.info("solving with %s", solver)
-    result, t_heuristic = _solve_model(backend, arrays, opts, profile.heuristic)
+    result, t_heuristic = _solve_model(built, backend, arrays, opts, profile.heuristic)
     log.info("%s: %s in %.2f s", solver, result.status.value, time.perf_counter() - t_built)
     status = result.status.value
     if result.status == Status.INFEASIBLE:
@@ -198,7 +198,7 @@ def solve(
 
 
 def _solve_model(
-    backend: Backend, arrays: Arrays, opts: Options, heuristic: str
+    built: Built, backend: Backend, arrays: Arrays, opts: Options, heuristic: str
 ) -> tuple[Result, float | None]:
     """The full solve, after the RENS heuristic where ``heuristic`` asks for it.
 
@@ -212,6 +212,8 @@ def _solve_model(
     found = primal.rens(backend, arrays, opts)
     if found is None:
         return backend.solve(arrays, opts), None
+    if primal.LNS_ROUNDS:
+        found = primal.improve(backend, arrays, opts, found, primal.by_port(built, found))
     if opts.progress is not None:
         gap = relative_gap(found.objective, found.lp_bound)
         opts.progress(Progress(found.seconds, found.objective, found.lp_bound, gap))

@@ -9,6 +9,8 @@ Path = tuple[str | int, ...]
 
 # The documented exit codes (docs/design and README): one meaning each, for every command.
 EXIT_OK, EXIT_VIOLATIONS, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER = 0, 1, 2, 3, 4
+SHOWN_ERRORS = 12
+"""At most this many of a small file's validation errors are listed in one message."""
 
 
 @dataclass(frozen=True, order=True)
@@ -47,12 +49,18 @@ class UsageError(Exception):
 
     @classmethod
     def from_validation(cls, source: object, error: Any, what: str) -> UsageError:
-        """One message for a small file's pydantic errors (``key.sub: message; ...``)."""
+        """One message for a small file's pydantic errors (``key.sub: message; ...``).
+
+        At most :data:`SHOWN_ERRORS` are listed, then how many more there are: a wrong kind of
+        file gives hundreds, and the first few say what is wrong.
+        """
+        errors = error.errors()
         problems = "; ".join(
             f"{'.'.join(str(x) for x in err['loc']) or what}: "
             + ("unknown key" if err["type"] == "extra_forbidden" else err["msg"]).removeprefix(
                 "Value error, "
             )
-            for err in error.errors()
+            for err in errors[:SHOWN_ERRORS]
         )
-        return cls(f"{source}: {problems}")
+        more = len(errors) - SHOWN_ERRORS
+        return cls(f"{source}: {problems}" + (f"; and {more} more" if more > 0 else ""))

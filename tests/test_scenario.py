@@ -491,3 +491,33 @@ def test_a_budget_cut_below_committed_spend_is_infeasible(base: Instance) -> Non
     cut = apply(base, Scenario(), [("budget[2024].capex", 10)])
     with pytest.raises(InfeasibleError, match="budget 2024: committed projects alone spend 700"):
         solve(cut)
+
+
+def test_a_shipped_scenario_is_read_by_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no file of that name here: the shipped example stands in
+    scenario = Scenario.from_file("liaoning-budget-minus-20")
+    assert scenario.name == "budget-minus-20"
+    assert scenario.budget is not None and scenario.budget.factor == 0.8
+
+
+def test_an_instance_file_given_as_a_scenario_says_so(tmp_path: Path) -> None:
+    wrong = tmp_path / "inst.yaml"
+    wrong.write_text(
+        (Path(__file__).parents[1] / "instances/liaoning-2023.yaml").read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    with pytest.raises(UsageError, match=r"inst\.yaml: an instance file, not a scenario"):
+        Scenario.from_file(wrong)
+
+
+def test_many_errors_of_a_scenario_are_cut_to_the_first_twelve(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("".join(f"unknown_{i:02d}: 1\n" for i in range(30)), encoding="utf-8")
+    with pytest.raises(UsageError) as info:
+        Scenario.from_file(bad)
+    text = str(info.value)
+    assert text.count("unknown key") == 12
+    assert "unknown_00: unknown key" in text and "unknown_12" not in text
+    assert text.endswith("; and 18 more")

@@ -29,6 +29,9 @@ METRICS = ("cargo_tons", "container_teu", "berths_10k", "new_routes")
 def _echo_report(report: SweepReport) -> None:
     from berthplan.analysis.sweep import SOLVED
 
+    if report.baseline is not None:
+        b = report.baseline
+        click.echo(f"baseline (_base): {b['status']}  objective {b.get('objective') or '-'}")
     counts = f"{len(report.solved)} solved, {len(report.skipped)} skipped (finished)"
     click.echo(f"{len(report.rows)} scenarios: {counts}, {len(report.failed)} failed")
     for row in report.rows:
@@ -59,13 +62,27 @@ def register(group: click.Group) -> None:
     @click.option("--solver", default="highs", show_default=True, help="Backend or profile.")
     @click.option("--time-limit", type=FiniteFloat(min=0, min_open=True), help="Seconds.")
     @click.option("--force", is_flag=True, help="Solve again the scenarios already finished.")
+    @click.option(
+        "--baseline/--no-baseline",
+        default=True,
+        show_default=True,
+        help="Solve the base instance too (OUT/_base/, the first row of summary.csv).",
+    )
+    @click.option(
+        "--warm-start",
+        is_flag=True,
+        help="Start each scenario's solve from the base plan (may pick another of several "
+        "equally good plans than solve would).",
+    )
     @user_errors
     def sweep(file: str, scenarios: str, out: str, **options: Any) -> None:
         """Solve every scenario of --scenarios for FILE in parallel; write --out.
 
-        One plan folder per scenario (OUT/<name>/) and OUT/summary.csv. Finished scenarios
-        are skipped unless --force, so re-running completes an interrupted sweep. Exit 0 when
-        every scenario has a plan, 2 if one was invalid, 3 if one was infeasible, 4 otherwise.
+        One plan folder per scenario (OUT/<name>/), the base instance's plan (OUT/_base/) and
+        OUT/summary.csv, the baseline's row first. Finished scenarios are skipped unless
+        --force, so re-running completes an interrupted sweep. Exit 0 when every scenario has
+        a plan, 2 if one was invalid, 3 if one was infeasible, 4 otherwise (the baseline does
+        not count).
         """
         from berthplan.analysis.sweep import Options, run_sweep
 

@@ -98,7 +98,10 @@ class Scenario(_Strict):
 
     @classmethod
     def from_file(cls, path: str | Path) -> Scenario:
-        p = Path(path)
+        """Read a scenario file, or the shipped example scenario of that name."""
+        from berthplan.model.examples import resolve
+
+        p = Path(resolve(path, "scenario"))
         try:
             text = read_text(p)
         except OSError as e:
@@ -115,6 +118,11 @@ class Scenario(_Strict):
                 ).data
             except InstanceError as e:
                 raise UsageError(e.render()) from None
+        if isinstance(data, dict) and {"ports", "projects"} <= data.keys():
+            raise UsageError(
+                f"{p}: an instance file, not a scenario (a scenario lists only what it "
+                "changes: budget, targets, costs, force, forbid, set, ...; see berthplan.model.scenario)"
+            )
         try:
             scenario = cls.model_validate(data)
         except ValidationError as e:

@@ -212,6 +212,7 @@ def _local(fn: Callable[[Chunk], int], todo: list[Chunk], workers: int) -> Itera
     import os
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
+    from berthplan.analysis.executors import sigint_held
     from berthplan.analysis.workers import init, kill
 
     methods = multiprocessing.get_all_start_methods()
@@ -220,7 +221,9 @@ def _local(fn: Callable[[Chunk], int], todo: list[Chunk], workers: int) -> Itera
         max_workers=workers, mp_context=context, initializer=init, initargs=(os.getpid(),)
     )
     try:
-        for future in as_completed([pool.submit(fn, c) for c in todo]):
+        with sigint_held():  # the workers start here: Ctrl-C waits until every one is known
+            futures = [pool.submit(fn, c) for c in todo]
+        for future in as_completed(futures):
             yield future.result()
     except BaseException:  # Ctrl-C, a failed chunk, or the consumer gave up: stop every worker
         kill(pool)

@@ -31,7 +31,8 @@ def _echo_report(report: SweepReport) -> None:
 
     if report.baseline is not None:
         b = report.baseline
-        click.echo(f"baseline (_base): {b['status']}  objective {b.get('objective') or '-'}")
+        cost = f"  {float(b['objective']):,.3f}" if b.get("objective") else ""
+        click.echo(f"baseline ({report.summary.parent / '_base'}): {b['status']}{cost}")
     counts = f"{len(report.solved)} solved, {len(report.skipped)} skipped (finished)"
     click.echo(f"{len(report.rows)} scenarios: {counts}, {len(report.failed)} failed")
     for row in report.rows:

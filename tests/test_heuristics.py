@@ -119,7 +119,7 @@ def test_local_search_keeps_a_feasible_plan_and_only_improves() -> None:
     worse = highs.solve(arrays, Options(gap=0.3))
     assert worse.x is not None and worse.objective is not None
     start = primal.Incumbent(worse.x, worse.objective, 0.0, 0.0, None)
-    groups = primal.by_port(built, start)
+    groups = primal.by_area(built, start)
     assert groups and all(len(g) for g in groups)
     assert all(np.all(arrays.integer[g]) for g in groups)  # only integer columns are freed
     found = primal.improve(highs, arrays, Options(), start, groups)

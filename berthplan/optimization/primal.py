@@ -43,14 +43,14 @@ SUB_GAP = 0.005
 SUB_NODES = 1_000
 """Node limit of the restricted MIP: a work limit, so the plan is the same on every run."""
 
-LP_SHARE, SUB_SHARE, LNS_SHARE = 0.25, 0.25, 0.15
+LP_SHARE, SUB_SHARE, LNS_SHARE = 0.25, 0.25, 0.2
 """Most of the time limit the LP, the restricted MIP and the local search may each take."""
 
-LNS_ROUNDS = 6
+LNS_ROUNDS = 12
 """Neighbourhoods searched around the RENS plan (0: none)."""
 
-LNS_PORTS = 3
-"""Ports freed together in one neighbourhood."""
+LNS_COLUMNS = 1_500
+"""Start columns freed together in one neighbourhood (whole ports, so about this many)."""
 
 LNS_NODES = 100
 """Node limit of each neighbourhood's MIP (a work limit)."""
@@ -124,28 +124,38 @@ def rens(backend: Backend, arrays: Arrays, options: Options) -> Incumbent | None
     return Incumbent(found.x, value, float(lp.objective), seconds, lp.x)
 
 
-def by_port(built: Built, found: Incumbent) -> list[NDArray[np.int64]]:
-    """Neighbourhoods of :data:`LNS_PORTS` ports each: their projects' start columns and the
-    opening columns of the routes that call only there.
+def by_area(built: Built, found: Incumbent) -> list[NDArray[np.int64]]:
+    """Neighbourhoods of whole port areas: their projects' start columns and the opening
+    columns of the candidate routes that call only there, about :data:`LNS_COLUMNS` start
+    columns each (a hub port alone holds thousands: areas, not ports, are the unit).
 
-    Ports come in order of how far the plan is from the LP relaxation in their start
+    Areas come in order of how far the plan is from the LP relaxation in their start
     columns (most first, ties by index): where the restricted MIP was least guided.
     """
     s = built.sets
     xj, _ = s.x_cols
     zr, _ = s.z_cols
     xcols, zcols = built.x.cols, built.z.cols
-    port_of_start = s.area_port[s.p_area][xj]
-    far = np.zeros(len(s.ports))
+    area_of_start = s.p_area[xj]
+    far = np.zeros(len(s.areas))
     if found.x_lp is not None:
-        np.add.at(far, port_of_start, np.abs(found.x_lp[xcols] - found.x[xcols]))
-    order = np.argsort(-far, kind="stable")
-    route_ports = s.route_ports
+        np.add.at(far, area_of_start, np.abs(found.x_lp[xcols] - found.x[xcols]))
+    per_area = np.bincount(area_of_start, minlength=len(s.areas))
+    groups: list[set[int]] = [set()]
+    size = 0
+    for a in np.argsort(-far, kind="stable"):
+        if size >= LNS_COLUMNS:
+            if len(groups) == LNS_ROUNDS:
+                break
+            groups.append(set())
+            size = 0
+        groups[-1].add(int(a))
+        size += int(per_area[a])
+    calls = [{s.area_index[c.area] for c in r.calls} for r in s.candidates]
     out = []
-    for k in range(0, min(len(order), LNS_ROUNDS * LNS_PORTS), LNS_PORTS):
-        ports = {int(p) for p in order[k : k + LNS_PORTS]}
-        inside = np.array([bool(rp) and rp <= ports for rp in route_ports], dtype=bool)
-        starts = xcols[np.isin(port_of_start, list(ports))]
+    for areas in groups:
+        inside = np.array([bool(c) and c <= areas for c in calls], dtype=bool)
+        starts = xcols[np.isin(area_of_start, list(areas))]
         opens = zcols[inside[zr]] if len(zr) else zcols[:0]
         out.append(np.concatenate([starts, opens]).astype(np.int64))
     return out
@@ -189,4 +199,4 @@ def improve(
     return Incumbent(x, value, found.lp_bound, seconds, found.x_lp)
 
 
-__all__ = ["MIN_INTEGERS", "Incumbent", "by_port", "improve", "rens", "restricted", "wanted"]
+__all__ = ["MIN_INTEGERS", "Incumbent", "by_area", "improve", "rens", "restricted", "wanted"]

@@ -213,7 +213,7 @@ def _solve_model(
     if found is None:
         return backend.solve(arrays, opts), None
     if primal.LNS_ROUNDS:
-        found = primal.improve(backend, arrays, opts, found, primal.by_port(built, found))
+        found = primal.improve(backend, arrays, opts, found, primal.by_area(built, found))
     if opts.progress is not None:
         gap = relative_gap(found.objective, found.lp_bound)
         opts.progress(Progress(found.seconds, found.objective, found.lp_bound, gap))

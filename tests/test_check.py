@@ -1401,3 +1401,28 @@ def test_infeasible_plan_must_list_its_shortfalls(tmp_path: Path) -> None:
     assert [str(v) for v in report.violations] == [
         "targets: solve.json:shortfalls.berths_10k 2026: expected listed, found not listed"
     ]
+
+
+def test_kpis_cost_column_within_the_rounding_of_its_cells(
+    tmp_path: Path, instance: Instance
+) -> None:
+    # Each discounted_cost cell raised by just under its own tolerance (1e-6 relative plus
+    # 1e-6 x its scale: 31 for a horizon year with three capacity rows, 1 for 2027): the cells
+    # pass, and their sum, 0.019851 above the objective, is within the sum's tolerance
+    # (1e-6 x 19845.869676 + 1e-6 x (5 cost years + 5 cells) = 0.019855870), not within
+    # 1e-6 x 19845.869676 + 1e-6 (0.019846870).
+    raised = {
+        "5651.000000": "5651.005660",
+        "5001.408805": "5001.413815",
+        "3549.308651": "3549.312211",
+        "4614.410607": "4614.415227",
+        "1029.721762": "1029.722763",
+    }
+    tables = hand_tables()
+    for old, new in raised.items():
+        tables["kpis"] = edit(tables["kpis"], old, new)
+    report = check_plan(instance, write_plan(tmp_path / "p", tables, hand_solve(instance)))
+    assert report.violations == []
+    tables["kpis"] = edit(tables["kpis"], "5651.005660", "5651.005670")  # 1e-5 more
+    report = check_plan(instance, write_plan(tmp_path / "q", tables, hand_solve(instance)))
+    assert keys(report) == {("objective", "kpis.csv:discounted_cost", None)}

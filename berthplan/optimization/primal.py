@@ -1,16 +1,18 @@
-"""A good plan early for big models: RENS, a restricted MIP around the LP relaxation.
+"""A good plan early for big models: RENS, then a local search, then the full solve.
 
 On the national rung HiGHS alone finds no plan, or a poor one, in ten minutes, while its bound
 is within about 1 % of the best known plan (issue 11): finding plans is what fails. RENS
 (Berthold 2014) solves the LP relaxation, fixes every integer column whose LP value is already
-integral, and solves the small MIP that is left with a node limit. Its plan is then handed to
-the full solve as a start and a cutoff (:mod:`berthplan.backends.start`): the full solve looks
-only for better plans, keeps this one if it finds none, and its bound (a bound on the full
-model, never the restricted one's) decides the status.
+integral, and solves the small MIP that is left with a node limit. A local search then frees
+one group of port areas at a time (their projects' starts, the routes calling only there),
+fixes every other integer column at the plan and keeps any better plan. The plan is handed to
+the full solve as a start and a cutoff (:mod:`berthplan.backends.start`): the full solve
+looks only for better plans, keeps this one if it finds none, and its bound (a bound on the
+full model, never a restricted one's) decides the status.
 
-Deterministic: the LP and the restricted MIP are bounded by a node limit, not by time; a time
-limit only applies when the user's budget would run out first (then the plan may differ, and
-the full solve decides its status).
+Deterministic: every restricted MIP is bounded by a node limit, not by time. A time limit
+applies only when the user's budget would run out first (each phase has a share of it); then
+the plan may differ from run to run, and the full solve decides its status.
 """
 
 from __future__ import annotations

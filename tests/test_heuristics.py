@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from berthplan.backends import Options, get
+from berthplan.backends import Options, Result, Status, get
 from berthplan.backends.start import feasible
 from berthplan.errors import UsageError
 from berthplan.model.io import load
@@ -129,3 +129,32 @@ def test_local_search_keeps_a_feasible_plan_and_only_improves() -> None:
     # its gap of 1e-4 (a plan is only replaced by one at least that much better)
     whole = primal.improve(highs, arrays, Options(), start, [np.flatnonzero(arrays.integer)])
     assert OPTIMA["small-0"] * (1 - 1e-9) <= whole.objective <= OPTIMA["small-0"] * (1 + 1e-4)
+
+
+class _NoFullSolve:
+    """HiGHS, except that the full solve (the one given a cutoff) hands back nothing."""
+
+    name = "highs"
+
+    def __init__(self) -> None:
+        self.inner = get("highs")
+        self.capabilities = self.inner.capabilities
+
+    def solve(self, model: Arrays, options: Options) -> Result:
+        if options.cutoff is not None:
+            return Result(Status.NO_SOLUTION, message="stopped past the limit")
+        return self.inner.solve(model, options)
+
+
+def test_plan_kept_with_a_true_bound_when_the_full_solve_hands_back_nothing() -> None:
+    from berthplan.optimization.solve import _solve_model
+
+    built = build(load(BENCH / "small-0.yaml"))
+    arrays = built.model.arrays()
+    result, seconds = _solve_model(built, _NoFullSolve(), arrays, Options(), "on")  # type: ignore[arg-type]
+    assert seconds is not None
+    assert result.status == Status.FEASIBLE and result.x is not None
+    assert feasible(arrays, result.x)
+    assert result.objective is not None and result.bound is not None
+    assert result.objective >= OPTIMA["small-0"] * (1 - 1e-9)
+    assert result.bound <= OPTIMA["small-0"]  # the LP relaxation's bound: a true one

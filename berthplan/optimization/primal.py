@@ -196,6 +196,8 @@ def improve(
             better = objective(arrays, got.x)
             if better < value - 1e-9 * max(1.0, abs(value)):
                 x, value = got.x, better
+        if got.interrupted:  # Ctrl-C: keep what was found, start nothing more
+            break
     seconds = found.seconds + time.perf_counter() - t0
     log.info("heuristic: local search %.6f -> %.6f in %.1f s", found.objective, value, seconds)
     return Incumbent(x, value, found.lp_bound, seconds, found.x_lp)

@@ -200,25 +200,27 @@ def solve(
 def _solve_model(
     built: Built, backend: Backend, arrays: Arrays, opts: Options, heuristic: str
 ) -> tuple[Result, float | None]:
-    """The full solve, after the RENS heuristic where ``heuristic`` asks for it.
+    """The full solve, after the heuristics of :mod:`~berthplan.optimization.primal` where
+    ``heuristic`` asks for them.
 
-    The heuristic's plan goes to the full solve as a start and cutoff; its status and bound
-    come from the full model (:mod:`berthplan.backends.start`). If the full solve never
-    started (the budget ran out), the plan is kept with the LP relaxation's bound. Returns
-    the result and the heuristic's seconds (None when it did not run).
+    Their plan goes to the full solve as a start and cutoff; its status and bound come from
+    the full model (:mod:`berthplan.backends.start`). If the full solve hands back nothing
+    (the budget ran out, Ctrl-C), the plan is kept with the best bound seen. Returns the
+    result and the heuristics' seconds (None when they did not run).
     """
     if not primal.wanted(heuristic, arrays, backend):
         return backend.solve(arrays, opts), None
     found = primal.rens(backend, arrays, opts)
     if found is None:
         return backend.solve(arrays, opts), None
-    if primal.LNS_ROUNDS:
+    _report(opts, found)
+    if primal.LNS_ROUNDS and not _interrupted(backend):
         found = primal.improve(backend, arrays, opts, found, primal.by_area(built, found))
-    if opts.progress is not None:
-        gap = relative_gap(found.objective, found.lp_bound)
-        opts.progress(Progress(found.seconds, found.objective, found.lp_bound, gap))
-    cutoff = found.objective if opts.cutoff is None else min(opts.cutoff, found.objective)
+        _report(opts, found)
     bounds = [found.lp_bound]  # the full solve's bounds as it reports them (true bounds)
+    if _interrupted(backend):
+        return _kept(found, Result(Status.NO_SOLUTION, interrupted=True), bounds), found.seconds
+    cutoff = found.objective if opts.cutoff is None else min(opts.cutoff, found.objective)
 
     def watch(p: Progress) -> None:
         if p.bound is not None:
@@ -229,10 +231,25 @@ def _solve_model(
     result = backend.solve(arrays, replace(opts, start=found.x, cutoff=cutoff, progress=watch))
     if result.has_solution or result.status in (Status.INFEASIBLE, Status.ERROR):
         return result, found.seconds
-    # the full solve never handed back a result (stopped past the limit): its last bound
+    return _kept(found, result, bounds), found.seconds
+
+
+def _interrupted(backend: Backend) -> bool:
+    return bool(getattr(backend, "interrupted", False))  # Ctrl-C stopped a phase (Guarded)
+
+
+def _report(opts: Options, found: primal.Incumbent) -> None:
+    if opts.progress is not None:
+        gap = relative_gap(found.objective, found.lp_bound)
+        opts.progress(Progress(found.seconds, found.objective, found.lp_bound, gap))
+
+
+def _kept(found: primal.Incumbent, result: Result, bounds: list[float]) -> Result:
+    """The heuristics' plan when the full solve handed back none, with the best bound seen."""
     bound = max(bounds) if result.bound is None else max(result.bound, *bounds)
     bound = min(bound, found.objective)
-    kept = Result(
+    message = f"{result.message}; " if result.message else ""
+    return Result(
         Status.FEASIBLE,
         found.x,
         found.objective,
@@ -240,10 +257,9 @@ def _solve_model(
         relative_gap(found.objective, bound),
         result.wall_time,
         result.log,
-        f"{result.message}; the heuristic's plan kept",
+        f"{message}the heuristics' plan kept",
         result.interrupted,
     )
-    return kept, found.seconds
 
 
 def verify(plan: Plan, solver: str) -> None:

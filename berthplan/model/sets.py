@@ -259,13 +259,18 @@ class Sets:
         return [(self.area_index[q.area], CARGO_CLASSES.index(q.cargo)) for q in self.pools]
 
     @cached_property
-    def pool_adds(self) -> FloatArray:
-        """Berths each project adds to each pool (nPools x nJ)."""
-        out = np.zeros((len(self.pools), len(self.projects)))
+    def pool_adds(self) -> sp.csr_matrix:
+        """Berths each project adds to each pool (nPools x nJ, sparse: a project adds to the
+        pools of its own area only, so a dense array would grow with pools x projects)."""
         index = {p.id: j for j, p in enumerate(self.projects)}
-        for q, pool in enumerate(self.pools):
-            for pid, k in pool.adds:
-                out[q, index[pid]] = k
+        adds = {
+            (q, index[pid]): float(k) for q, pool in enumerate(self.pools) for pid, k in pool.adds
+        }
+        out = sp.csr_matrix(
+            (list(adds.values()), ([q for q, _ in adds], [j for _, j in adds])),
+            shape=(len(self.pools), len(self.projects)),
+        )
+        out.sort_indices()
         return out
 
     @cached_property

@@ -87,6 +87,7 @@ def define_pool_levels(m: Model, s: Sets, b: PoolBlocks, service: VarBlock) -> N
     vals: list[float] = []
     levels, berths, existing = [], [], []
     ny1 = s.ny + 1
+    adds = s.pool_adds
     for r, ((q, yi), idx) in enumerate(groups.items()):
         pool, y = s.pools[q], int(s.years[yi])
         ones += [r] * len(idx)
@@ -94,10 +95,12 @@ def define_pool_levels(m: Model, s: Sets, b: PoolBlocks, service: VarBlock) -> N
         rows += [r] * len(idx)
         cols += [b.level.start + i for i in idx]
         vals += [float(b.levels[i].n) for i in idx]
-        for j in np.nonzero(s.pool_adds[q])[0]:
-            rows.append(r)
-            cols.append(service.start + int(j) * ny1 + yi)
-            vals.append(-float(s.pool_adds[q, j]))
+        lo, hi = adds.indptr[q], adds.indptr[q + 1]  # the pool's projects, in project order
+        for j, k in zip(adds.indices[lo:hi].tolist(), adds.data[lo:hi].tolist(), strict=True):
+            if k:
+                rows.append(r)
+                cols.append(service.start + j * ny1 + yi)
+                vals.append(-k)
         levels.append(f"pool_level[{pool.id},{y}]")
         berths.append(f"pool_berths[{pool.id},{y}]")
         existing.append(float(pool.existing))

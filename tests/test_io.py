@@ -307,11 +307,12 @@ def _counted_load(text: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Instance,
     import sys
 
     from berthplan.model import io
+    from berthplan.model import parsing as module
 
     calls = 0
     collections = 0
     parsing = False
-    real = io._parse_text
+    real = module._parse_text
 
     def count(frame: Any, event: str, arg: Any) -> None:
         nonlocal calls
@@ -329,7 +330,7 @@ def _counted_load(text: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Instance,
         finally:
             parsing = False
 
-    monkeypatch.setattr(io, "_parse_text", parse)
+    monkeypatch.setattr(module, "_parse_text", parse)
     gc.callbacks.append(collected)
     try:
         doc = parse_text(text, "f.yaml", collect=True)

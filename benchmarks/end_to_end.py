@@ -34,7 +34,11 @@ def _run(cmd: list[str], src: str | None) -> tuple[float, float, str]:
         env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
+    # from a neutral folder: ``python -m`` puts the working folder first on sys.path, which
+    # would shadow the tree on PYTHONPATH with a checkout in the working folder
+    done = subprocess.run(
+        cmd, capture_output=True, text=True, env=env, check=True, cwd=tempfile.gettempdir()
+    )
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -67,7 +71,7 @@ def phases(log: str, wall: float) -> dict[str, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("file", nargs="?", default=str(ROOT / "instances" / "liaoning-2023.yaml"))
+    ap.add_argument("file", nargs="?", default=ROOT / "instances" / "liaoning-2023.yaml", type=Path)
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--tree", action="append", default=[], help="NAME=SRC: measure it too")
     ap.add_argument("--gap", type=float, help="pass --gap G to solve")
@@ -75,7 +79,15 @@ def main() -> None:
     trees: dict[str, str | None] = dict(t.split("=", 1) for t in args.tree)
     trees["after"] = None
     out = Path(tempfile.mkdtemp()) / "plan"
-    solve = [sys.executable, "-m", "berthplan", "solve", args.file, "--out", str(out)]
+    solve = [
+        sys.executable,
+        "-m",
+        "berthplan",
+        "solve",
+        str(args.file.resolve()),
+        "--out",
+        str(out),
+    ]
     solve += ["--verbose"] + ([] if args.gap is None else ["--gap", str(args.gap)])
     floors = {
         "python -c pass": [sys.executable, "-c", "pass"],
@@ -90,7 +102,10 @@ def main() -> None:
             walls[name].append(wall)
             cpus[name].append(cpu)
         for name, src in trees.items():
-            wall, cpu, log = _run(solve, src)
+            try:
+                wall, cpu, log = _run(solve, src)
+            except subprocess.CalledProcessError:  # an older tree without --verbose
+                wall, cpu, log = _run([a if a != "--verbose" else "--quiet" for a in solve], src)
             walls[name].append(wall)
             cpus[name].append(cpu)
             parts[name].append(phases(log, wall))

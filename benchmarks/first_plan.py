@@ -78,8 +78,8 @@ def case(instance: str, variant: str, limit: float, gap: float) -> dict[str, Any
 def timeline(
     events: list[list[Any]], gap: float, cutoff: bool
 ) -> list[tuple[float, float | None, float | None]]:
-    """(time, best plan, best bound) after each event; with ``cutoff`` (the heuristic ran,
-    its plan first), bounds capped at the cutoff the full solve had."""
+    """(time, best plan, best bound) after each event; with ``cutoff`` (the heuristics ran,
+    their plans first), bounds capped at the best plan so far less the gap."""
     best: float | None = None
     first: float | None = None
     bound: float | None = None
@@ -90,7 +90,9 @@ def timeline(
             if first is None:
                 first = inc
         if bnd is not None:
-            capped = bnd if first is None or not cutoff else min(bnd, first * (1 - gap))
+            # the full solve's cutoff is the heuristics' last plan less the gap; the best plan
+            # so far is at most that (lower once HiGHS improves it): a conservative cap
+            capped = bnd if best is None or not cutoff else min(bnd, best * (1 - gap))
             bound = capped if bound is None else max(bound, capped)
         rows.append((float(t), best, None if bound is None or best is None else min(bound, best)))
     return rows

@@ -186,6 +186,8 @@ class Outcome:
     def waiting_cost(self) -> FloatArray:
         """(nY) ship waiting cost of every pool, at the charged waiting hours."""
         rate = np.array([q.params.waiting_cost or 0.0 for q in self.s.pools])
+        if not rate.any():  # no pool charges waiting: skip the waiting curves altogether
+            return np.zeros(self.s.ny)
         return np.asarray((rate[:, None] * self.pool_wait_charged).sum(axis=0)).reshape(self.s.ny)
 
     @cached_property

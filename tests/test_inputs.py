@@ -88,6 +88,7 @@ def _validate(path: Path) -> list[str]:
         ("block.yaml", "a:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 3000)), 33),
         ("moderate.yaml", "name: " + "[" * 40 + "]" * 40 + "\n", 1),
     ],
+    ids=["flow.yaml", "flow.json", "block.yaml", "moderate.yaml"],  # not the documents
 )
 def test_deep_nesting_is_refused_where_it_passes_the_limit(
     tmp_path: Path, name: str, text: str, line: int

@@ -1426,3 +1426,17 @@ def test_kpis_cost_column_within_the_rounding_of_its_cells(
     tables["kpis"] = edit(tables["kpis"], "5651.005660", "5651.005670")  # 1e-5 more
     report = check_plan(instance, write_plan(tmp_path / "q", tables, hand_solve(instance)))
     assert keys(report) == {("objective", "kpis.csv:discounted_cost", None)}
+
+
+def test_a_small_spend_row_missing(tmp_path: Path) -> None:
+    # The channel costs 0.8 (not 800): its one spend row, 0.8 in 2024, must still be listed.
+    def cheap_channel(data: dict[str, Any]) -> None:
+        next(p for p in data["projects"] if p["id"] == "p1w-channel")["capex"] = 0.8
+
+    inst = variant(cheap_channel)
+    tables = hand_tables()
+    tables["spend"] = edit(tables["spend"], "p1w-channel,2024,800.000000,false\n", "")
+    report = check_plan(inst, write_plan(tmp_path / "p", tables, hand_solve(inst)))
+    assert messages(report, "budget") == [
+        "budget: p1w-channel.spend 2024: expected 0.8, found no row"
+    ]

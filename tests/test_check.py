@@ -1107,6 +1107,22 @@ MESSAGES = [
     ),
     pytest.param(
         "kpis",
+        "1300.000000,,,,1029.721762",
+        "1300.000000,,,,1030.721762",
+        "kpis",
+        ["kpis: discounted_cost 2027: expected 1029.721762, found 1030.721762"],
+        id="kpis-post-horizon-discounted",
+    ),
+    pytest.param(
+        "projects",
+        "new,build,2023,2024,2025",
+        "new,build,2023,2024,2026",
+        "start_windows",
+        ["start_windows: p2-ore-1.in_service_year 2023: expected 2025, found 2026"],
+        id="in-service-year",
+    ),
+    pytest.param(
+        "kpis",
         "2025,62133333.333333,3200000.000000,9,0,9890008.000000,0.000000,0.000000,30.000000,"
         "2.000000,3956.003200,3549.308651\n",
         "",

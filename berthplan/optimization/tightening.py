@@ -33,11 +33,21 @@ def tons_ceiling(s: Sets, a: IntArray, c: IntArray) -> FloatArray:
 
 
 def teu_ceiling(s: Sets, areas: IntArray) -> FloatArray:
-    """Per area: the most TEU routes could ever offer there (every route at its best opening)."""
+    """Per area: the most TEU routes could ever offer there (every route at its best opening).
+
+    Each (area, year) row takes, per route, its best opening; rows are done a block at a time so
+    that the (rows x routes) scratch array stays near 8 MB at any size (it was quadratic).
+    """
     zr, _ = s.z_cols
-    m = s.offered_z.tocoo()
-    best = np.zeros(len(s.areas) * s.ny * max(len(s.candidates), 1))
-    np.maximum.at(best, m.row * max(len(s.candidates), 1) + zr[m.col], m.data)
-    offered = best.reshape(len(s.areas) * s.ny, -1).sum(axis=1).reshape(len(s.areas), s.ny)
-    most: FloatArray = (s.offered0 + offered).max(axis=1)
+    m = s.offered_z.tocsr()  # rows (area, year)
+    n_r = max(len(s.candidates), 1)
+    n = len(s.areas) * s.ny
+    offered = np.zeros(n)
+    step = max(1, 2**20 // n_r)
+    for lo in range(0, n, step):
+        part = m[lo : lo + step].tocoo()
+        best = np.zeros(part.shape[0] * n_r)
+        np.maximum.at(best, part.row * n_r + zr[part.col], part.data)
+        offered[lo : lo + step] = best.reshape(part.shape[0], n_r).sum(axis=1)
+    most: FloatArray = (s.offered0 + offered.reshape(len(s.areas), s.ny)).max(axis=1)
     return most[areas]

@@ -298,6 +298,7 @@ def _diagnose(
     built: Built, arrays: Arrays, backend: Backend, opts: Options, solver: str
 ) -> tuple[Result, str]:
     """The closest plan with every hard target elastic, or an explanation of the conflict."""
+    opts = replace(opts, progress=None)  # the diagnosis models' objectives are not costs
     try:
         closest = elastic_targets(built, arrays, backend, opts)
         if closest is None:

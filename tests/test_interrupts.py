@@ -296,7 +296,10 @@ def test_ctrl_c_while_the_command_starts_is_exit_130(delay: float) -> None:
         "signal.signal(signal.SIGALRM, ring)\n"
         "sys.argv = ['berthplan', 'validate', sys.argv[1]]\n"
         f"signal.setitimer(signal.ITIMER_REAL, {delay})\n"
-        "runpy.run_module('berthplan', run_name='__main__')\n"
+        "try:\n"
+        "    runpy.run_module('berthplan', run_name='__main__')\n"
+        "finally:\n"  # the harness's own timer must not outlive the command (SIGALRM at exit)
+        "    signal.setitimer(signal.ITIMER_REAL, 0)\n"
     )
     run = subprocess.run(
         [sys.executable, "-c", code, str(EXAMPLE)], capture_output=True, text=True, timeout=60

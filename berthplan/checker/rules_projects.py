@@ -266,13 +266,9 @@ def project_rows(ctx: Context) -> list[Violation]:
         berths_added and berths_10k_added.
     """
     out: list[Violation] = []
-    port_of = ctx.instance.port_of_area
     for p in ctx.instance.projects:
         row = ctx.decisions.projects.get(p.id)
         if row is None:
             continue
-        out += text("project_rows", f"{p.id}.port", None, port_of[p.area], row["port"])
-        out += text("project_rows", f"{p.id}.area", None, p.area, row["area"])
-        out += text("project_rows", f"{p.id}.stage", None, p.stage, row["stage"])
-        out += _row_columns(ctx, p, row)
+        out += _row_columns(ctx, p, row)  # name, port, area, stage and the numbers, once each
     return out

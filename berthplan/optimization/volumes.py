@@ -11,7 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from berthplan.model.records import CARGO_CLASSES
-from berthplan.model.sets import CONTAINER, Sets
+from berthplan.model.sets import CONTAINER, FloatArray, IntArray, Sets
 from berthplan.optimization.matrices import (
     expand,
     grid,
@@ -24,6 +24,25 @@ from berthplan.optimization.matrices import (
 from berthplan.optimization.sparse import Model, VarBlock
 from berthplan.optimization.tightening import teu_ceiling, tons_ceiling
 from berthplan.optimization.units import TEU, TON
+
+
+def _flow_less_capacity(
+    s: Sets,
+    keep: IntArray | list[int],
+    flow: VarBlock,
+    service: VarBlock,
+    row: IntArray,
+    j: IntArray,
+    coef: FloatArray,
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """Triplets of ``flow[kept row, y] - sum_j coef * in_service[j, y]`` (zero terms dropped)."""
+    nz = coef != 0
+    own_r, own_c = pick(keep, s.ny, flow)
+    add_r, add_c, add_v = service_terms(row[nz], j[nz], -coef[nz], s.ny, service)
+    rows = np.concatenate([own_r, add_r])
+    cols = np.concatenate([own_c, add_c])
+    vals = np.concatenate([np.ones(len(own_r)), add_v])
+    return rows, cols, vals
 
 
 def define_capacity(m: Model, s: Sets, service: VarBlock, handled: VarBlock) -> None:
@@ -44,12 +63,7 @@ def define_capacity(m: Model, s: Sets, service: VarBlock, handled: VarBlock) -> 
     j, cj, row = j[row >= 0], cj[row >= 0], row[row >= 0]
     # u_c * capacity project j adds (Mt), tightened: never more than can be used
     coef = np.minimum(s.p_cap[j, cj] * (u * TON)[row], room[row])
-    nz = coef != 0
-    own_r, own_c = pick(keep, s.ny, handled)
-    add_r, add_c, add_v = service_terms(row[nz], j[nz], -coef[nz], s.ny, service)
-    rows = np.concatenate([own_r, add_r])
-    cols = np.concatenate([own_c, add_c])
-    vals = np.concatenate([np.ones(len(own_r)), add_v])
+    rows, cols, vals = _flow_less_capacity(s, keep, handled, service, row, j, coef)
     rhs = np.repeat(u * s.cap0[a, c] * TON, s.ny)
     labels = grid("capacity", [f"{s.areas[i]},{CARGO_CLASSES[k]}" for i, k in pairs], s.years)
     m.add_constraints("capacity", labels, "<=", rhs, rows, cols, vals)
@@ -107,12 +121,7 @@ def define_containers(m: Model, s: Sets, service: VarBlock, z: VarBlock, served:
     j, row = j[row >= 0], row[row >= 0]
     # tightening: never more than can be offered
     coef = np.minimum(s.p_cap[j, CONTAINER] * (u * TEU), room[row])
-    nz = coef != 0
-    own_r, own_c = pick(keep, s.ny, served)
-    add_r, add_c, add_v = service_terms(row[nz], j[nz], -coef[nz], s.ny, service)
-    rows = np.concatenate([own_r, add_r])
-    cols = np.concatenate([own_c, add_c])
-    vals = np.concatenate([np.ones(len(own_r)), add_v])
+    rows, cols, vals = _flow_less_capacity(s, keep, served, service, row, j, coef)
     rhs = np.repeat(u * s.cap0[free, CONTAINER] * TEU, s.ny)
     kept = [labels[k * s.ny + yi] for k in keep for yi in range(s.ny)]
     m.add_constraints(

@@ -7,6 +7,7 @@ second to import; a Ctrl-C then must end the command like one during its work: o
 
 from __future__ import annotations
 
+import os
 import sys
 
 
@@ -16,7 +17,8 @@ def run() -> None:
         from berthplan.cli import main
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
-        raise SystemExit(130) from None
+        sys.stderr.flush()
+        os._exit(130)  # at once, as berthplan.cli.util.interrupted: never CPython's -2
     main()
 
 

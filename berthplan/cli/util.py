@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import signal
@@ -58,7 +59,10 @@ def interrupted() -> NoReturn:
     """Ctrl-C: one line on stderr and exit 130 (whatever was running has unwound by now)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not break the exit
     click.echo("interrupted", err=True)
-    exit_now(EXIT_INTERRUPTED)
+    # At once: CPython marks the process as killed by SIGINT (exit -2, not 130) when the
+    # KeyboardInterrupt first rose inside code an extension ran with PyRun_String, however
+    # it was handled here; everything has unwound by now, so nothing is left to finalize.
+    _exit_at_once(EXIT_INTERRUPTED)
 
 
 def exit_now(code: int) -> NoReturn:
@@ -70,10 +74,16 @@ def exit_now(code: int) -> NoReturn:
     """
     guard = sys.modules.get("berthplan.backends.guard")
     if guard is not None and guard.abandoned.is_set():
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
+        _exit_at_once(code)
     sys.exit(code)
+
+
+def _exit_at_once(code: int) -> NoReturn:
+    """Flush stdout and stderr and end the process with ``code``, without the shutdown."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
+            stream.flush()
+    os._exit(code)
 
 
 def process_started() -> float:

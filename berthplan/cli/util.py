@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import math
 import os
@@ -62,6 +63,10 @@ def interrupted() -> NoReturn:
     # At once: CPython marks the process as killed by SIGINT (exit -2, not 130) when the
     # KeyboardInterrupt first rose inside code an extension ran with PyRun_String, however
     # it was handled here; everything has unwound by now, so nothing is left to finalize.
+    guard = sys.modules.get("berthplan.backends.guard")
+    if guard is None or not guard.abandoned.is_set():  # no solver thread left to wait for
+        with contextlib.suppress(Exception):
+            atexit._run_exitfuncs()  # what shutdown would run: multiprocessing's clean-up, logging
     _exit_at_once(EXIT_INTERRUPTED)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import math
 import os
@@ -62,11 +61,10 @@ def interrupted() -> NoReturn:
     click.echo("interrupted", err=True)
     # At once: CPython marks the process as killed by SIGINT (exit -2, not 130) when the
     # KeyboardInterrupt first rose inside code an extension ran with PyRun_String, however
-    # it was handled here; everything has unwound by now, so nothing is left to finalize.
-    guard = sys.modules.get("berthplan.backends.guard")
-    if guard is None or not guard.abandoned.is_set():  # no solver thread left to wait for
-        with contextlib.suppress(Exception):
-            atexit._run_exitfuncs()  # what shutdown would run: multiprocessing's clean-up, logging
+    # it was handled here; everything has unwound by now. Not after worker processes, whose
+    # semaphores only the shutdown releases (else the resource tracker reports them leaked).
+    if "multiprocessing.resource_tracker" in sys.modules:  # worker processes were started:
+        exit_now(EXIT_INTERRUPTED)  # their semaphores are released by the interpreter's shutdown
     _exit_at_once(EXIT_INTERRUPTED)
 
 

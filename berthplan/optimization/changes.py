@@ -42,9 +42,9 @@ from berthplan.model.instance import Instance
 from berthplan.model.validate import committed_overruns
 from berthplan.optimization.formulation import Built, build
 from berthplan.optimization.profiles import Profile
-from berthplan.optimization.solve import Budget, decisions_from, model_size
+from berthplan.optimization.solve import Budget, model_size, plan_of
 from berthplan.optimization.sparse import Arrays
-from berthplan.results.plan import Plan, SolveInfo
+from berthplan.results.plan import Plan
 
 __all__ = ["BaseModel", "Changes", "changes", "same_structure"]
 
@@ -229,19 +229,17 @@ class BaseModel:
         result = budget.guarded(self.inner, arrays, solver).solve(arrays, self._options(change))
         if result.status not in (Status.OPTIMAL, Status.FEASIBLE) or result.x is None:
             return None
-        t_solved = time.perf_counter()
-        info = SolveInfo(
-            status=result.status.value,
-            backend=solver,
-            backend_version=self.inner.version(),
-            options=self.options.as_dict(),
-            solver_objective=result.objective,
-            best_bound=result.bound,
-            gap=result.gap,
-            wall_time=time.perf_counter() - t0,
-            model_size=model_size(arrays),
-            log=result.log,
-            timings={"build_s": t_built - t0, "solve_s": t_solved - t_built},
+        size = model_size(arrays)
+        plan = plan_of(
+            instance,
+            built,
+            result,
+            result.status.value,
+            solver,
+            self.inner,
+            self.options,
+            size,
+            t0,
+            t_built,
         )
-        plan = Plan(instance, decisions_from(built, result.x), info, sets=built.sets)
         return plan if math.isfinite(plan.objective) else None

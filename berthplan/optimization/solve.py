@@ -177,6 +177,33 @@ def solve(
     if not result.has_solution or result.x is None:
         raise SolveError(f"{solver}: {result.status.value} ({result.message or 'no plan found'})")
     t_solved = time.perf_counter()
+    extra = {} if t_heuristic is None else {"heuristic_s": t_heuristic}
+    plan = plan_of(instance, built, result, status, solver, inner, opts, size, t0, t_built, extra)
+    verify(plan, solver)
+    log.debug("plan recomputed and checked in %.2f s", time.perf_counter() - t_solved)
+    return plan
+
+
+def plan_of(
+    instance: Instance,
+    built: Built,
+    result: Result,
+    status: str,
+    solver: str,
+    inner: Backend,
+    opts: Options,
+    size: dict[str, int],
+    t0: float,
+    t_built: float,
+    extra_timings: dict[str, float] | None = None,
+) -> Plan:
+    """The (unchecked) plan of ``result`` with its solve record; ``result.x`` must be set.
+
+    ``t0`` and ``t_built`` are :func:`time.perf_counter` instants: the start and the end of
+    the build; the solve ends now.
+    """
+    assert result.x is not None
+    t_solved = time.perf_counter()
     info = SolveInfo(
         status=status,
         backend=solver,
@@ -185,16 +212,12 @@ def solve(
         solver_objective=result.objective,
         best_bound=result.bound,
         gap=result.gap,
-        wall_time=time.perf_counter() - t0,
+        wall_time=t_solved - t0,
         model_size=size,
         log=result.log,
-        timings={"build_s": t_built - t0, "solve_s": t_solved - t_built}
-        | ({} if t_heuristic is None else {"heuristic_s": t_heuristic}),
+        timings={"build_s": t_built - t0, "solve_s": t_solved - t_built} | (extra_timings or {}),
     )
-    plan = Plan(instance, decisions_from(built, result.x), info, sets=built.sets)
-    verify(plan, solver)
-    log.debug("plan recomputed and checked in %.2f s", time.perf_counter() - t_solved)
-    return plan
+    return Plan(instance, decisions_from(built, result.x), info, sets=built.sets)
 
 
 def _solve_model(

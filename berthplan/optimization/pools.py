@@ -135,23 +135,33 @@ def define_pool_capacity(m: Model, s: Sets, b: PoolBlocks) -> None:
 
 def define_pool_wait(m: Model, s: Sets, b: PoolBlocks) -> None:
     """pool_wait[pool,n,segment,year]: waiting hours above each chord of the waiting curve."""
-    rows: list[int] = []
-    cols: list[int] = []
-    vals: list[float] = []
+    chords: dict[tuple[int, int], tuple[FloatArray, FloatArray]] = {}
+    idx: list[int] = []
+    slopes: list[FloatArray] = []
+    icpts: list[FloatArray] = []
     labels: list[str] = []
     for i, lv in enumerate(b.levels):
         pool = s.pools[lv.pool]
         if lv.n == 0 or not pool.params.waiting_cost:
             continue
-        slope, icpt = _chords(pool, lv.n, _scale(s, lv.pool))
-        for k, (a, c) in enumerate(zip(slope, icpt, strict=True)):
-            r = len(labels)
-            rows += [r, r, r]
-            cols += [b.flow.start + i, b.level.start + i, b.wait.start + i]
-            vals += [float(a), float(c), -1.0]
-            labels.append(f"pool_wait[{pool.id},{lv.n},{k},{int(s.years[lv.year])}]")
-    if labels:
-        m.add_constraints("pool_wait", labels, "<=", 0.0, rows, cols, np.array(vals))
+        key = (lv.pool, lv.n)
+        if key not in chords:  # the same chords every year
+            chords[key] = _chords(pool, lv.n, _scale(s, lv.pool))
+        slope, icpt = chords[key]
+        idx += [i] * len(slope)
+        slopes.append(slope)
+        icpts.append(icpt)
+        head, tail = f"pool_wait[{pool.id},{lv.n},", f",{int(s.years[lv.year])}]"
+        labels += [f"{head}{k}{tail}" for k in range(len(slope))]
+    if not labels:
+        return
+    at = np.array(idx, dtype=np.int64)
+    rows = np.repeat(np.arange(len(labels)), 3)
+    cols = np.column_stack([b.flow.start + at, b.level.start + at, b.wait.start + at]).ravel()
+    vals = np.column_stack(
+        [np.concatenate(slopes), np.concatenate(icpts), -np.ones(len(labels))]
+    ).ravel()
+    m.add_constraints("pool_wait", labels, "<=", 0.0, rows, cols, vals)
 
 
 def _scale(s: Sets, pool: int) -> float:

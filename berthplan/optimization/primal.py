@@ -4,7 +4,8 @@ On the national rung HiGHS alone finds no plan, or a poor one, in ten minutes, w
 is within about 1 % of the best known plan (issue 11): finding plans is what fails. RENS
 (Berthold 2014) solves the LP relaxation, fixes every integer column whose LP value is already
 integral, and solves the small MIP that is left with a node limit. A local search then frees
-one group of port areas at a time (their projects' starts, the routes calling only there),
+one group of port areas at a time (their projects' starts, the routes calling only there,
+their queue pools' berth-count levels),
 fixes every other integer column at the plan and keeps any better plan. The plan is handed to
 the full solve as a start and a cutoff (:mod:`berthplan.backends.start`): the full solve
 looks only for better plans, keeps this one if it finds none, and its bound (a bound on the
@@ -127,8 +128,8 @@ def rens(backend: Backend, arrays: Arrays, options: Options) -> Incumbent | None
 
 
 def by_area(built: Built, found: Incumbent) -> list[NDArray[np.int64]]:
-    """Neighbourhoods of whole port areas: their projects' start columns and the opening
-    columns of the candidate routes that call only there, about :data:`LNS_COLUMNS` start
+    """Neighbourhoods of whole port areas: their projects' start columns, the opening
+    columns of the candidate routes that call only there and their queue pools' levels, about :data:`LNS_COLUMNS` start
     columns each (a hub port alone holds thousands: areas, not ports, are the unit).
 
     Areas come in order of how far the plan is from the LP relaxation in their start
@@ -154,12 +155,15 @@ def by_area(built: Built, found: Incumbent) -> list[NDArray[np.int64]]:
         groups[-1].add(int(a))
         size += int(per_area[a])
     calls = [{s.area_index[c.area] for c in r.calls} for r in s.candidates]
+    level_area = np.array([s.pool_pairs[lv.pool][0] for lv in built.pools.levels], dtype=np.int64)
     out = []
     for areas in groups:
         inside = np.array([bool(c) and c <= areas for c in calls], dtype=bool)
         starts = xcols[np.isin(area_of_start, list(areas))]
         opens = zcols[inside[zr]] if len(zr) else zcols[:0]
-        out.append(np.concatenate([starts, opens]).astype(np.int64))
+        # A queue pool's level is its berth count: fixed, it would pin the area's projects.
+        levels = built.pools.level.cols[np.isin(level_area, list(areas))]
+        out.append(np.concatenate([starts, opens, levels]).astype(np.int64))
     return out
 
 

@@ -5,11 +5,11 @@ is within about 1 % of the best known plan (issue 11): finding plans is what fai
 (Berthold 2014) solves the LP relaxation, fixes every integer column whose LP value is already
 integral, and solves the small MIP that is left with a node limit. A local search then frees
 one group of port areas at a time (their projects' starts, the routes calling only there,
-their queue pools' berth-count levels),
-fixes every other integer column at the plan and keeps any better plan. The plan is handed to
-the full solve as a start and a cutoff (:mod:`berthplan.backends.start`): the full solve
-looks only for better plans, keeps this one if it finds none, and its bound (a bound on the
-full model, never a restricted one's) decides the status.
+their queue pools' berth-count levels), fixes every other integer column at the plan and
+keeps any better plan. The plan is handed to the full solve as a start and a cutoff
+(:mod:`berthplan.backends.start`): the full solve looks only for better plans, keeps this one
+if it finds none, and its bound (a bound on the full model, never a restricted one's) decides
+the status.
 
 Deterministic: every restricted MIP is bounded by a node limit, not by time. A time limit
 applies only when the user's budget would run out first (each phase has a share of it); then

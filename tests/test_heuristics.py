@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 import numpy as np
 import pytest
 
-from berthplan.backends import Options, Result, Status, get
+from berthplan.backends import Backend, Options, Result, Status, get
 from berthplan.backends.start import feasible
 from berthplan.errors import UsageError
 from berthplan.model.io import load
@@ -88,6 +90,14 @@ def test_wanted_by_mode_and_size() -> None:
     assert not primal.wanted("off", arrays, highs)
     lp = replace(arrays, integer=np.zeros_like(arrays.integer))
     assert not primal.wanted("on", lp, highs)
+    # a backend that takes a start but no node limit: its restricted MIPs would be bounded
+    # only by time, and the plan could differ between runs
+    for caps in (
+        replace(highs.capabilities, node_limit=False),
+        replace(highs.capabilities, warm_start=False),
+    ):
+        other = cast(Backend, SimpleNamespace(name="other", capabilities=caps))
+        assert not primal.wanted("on", arrays, other)
 
 
 def test_same_bytes_twice_with_the_heuristic(tmp_path: Path) -> None:

@@ -48,6 +48,7 @@ class Capabilities:
     gap: bool = True
     threads: bool = True
     warm_start: bool = False
+    node_limit: bool = False
     iis: bool = False
 
 
@@ -142,7 +143,8 @@ class Options:
     better. ``cutoff`` is an objective value known to be attainable: only plans better than it
     are sought. Backends without ``capabilities.warm_start`` (all but ``highs`` today) ignore
     both, which is always safe. ``node_limit`` is a work limit on branch-and-bound nodes
-    (deterministic, unlike a time limit; HiGHS's ``mip_max_nodes``), ignored by the others.
+    (deterministic, unlike a time limit; HiGHS's ``mip_max_nodes``), honoured by the backends
+    with ``capabilities.node_limit`` and ignored by the others.
     None of the three is recorded in solve.json.
     """
 

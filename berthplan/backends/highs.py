@@ -41,7 +41,7 @@ class HighsBackend:
     """``highs``: the embedded HiGHS MIP solver."""
 
     name = "highs"
-    capabilities = Capabilities(threads=True, warm_start=True)
+    capabilities = Capabilities(threads=True, warm_start=True, node_limit=True)
 
     def available(self) -> tuple[bool, str]:
         ok, why, _ = _probe()

@@ -71,9 +71,11 @@ class Incumbent:
 
 
 def wanted(mode: str, arrays: Arrays, backend: Backend) -> bool:
-    """Whether to run the heuristic: ``on``, ``off``, or ``auto`` (big models, a backend
-    that takes a start)."""
-    if mode == "off" or not backend.capabilities.warm_start or not arrays.integer.any():
+    """Whether to run the heuristic: ``on``, ``off``, or ``auto`` (big models), on a backend
+    that takes a start and a node limit (the restricted MIPs are bounded by nodes, so that
+    the plan is the same on every run)."""
+    can = backend.capabilities
+    if mode == "off" or not (can.warm_start and can.node_limit) or not arrays.integer.any():
         return False
     return mode == "on" or int(arrays.integer.sum()) >= MIN_INTEGERS
 

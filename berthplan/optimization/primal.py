@@ -80,9 +80,17 @@ def wanted(mode: str, arrays: Arrays, backend: Backend) -> bool:
     return mode == "on" or int(arrays.integer.sum()) >= MIN_INTEGERS
 
 
-def restricted(arrays: Arrays, x_lp: NDArray[np.float64], tol: float = 1e-6) -> Arrays:
-    """``arrays`` with every integer column whose LP value is integral fixed to it."""
+def restricted(
+    arrays: Arrays,
+    x_lp: NDArray[np.float64],
+    tol: float = 1e-6,
+    free: NDArray[np.int64] | None = None,
+) -> Arrays:
+    """``arrays`` with every integer column whose LP value is integral fixed to it, except
+    the columns ``free``."""
     ints = np.flatnonzero(arrays.integer)
+    if free is not None:
+        ints = np.setdiff1d(ints, free)
     values = x_lp[ints]
     rounded = np.round(values)
     fix = ints[np.abs(values - rounded) <= tol]
@@ -91,11 +99,16 @@ def restricted(arrays: Arrays, x_lp: NDArray[np.float64], tol: float = 1e-6) -> 
     return replace(arrays, lb=lb, ub=ub)
 
 
-def rens(backend: Backend, arrays: Arrays, options: Options) -> Incumbent | None:
+def rens(
+    backend: Backend, arrays: Arrays, options: Options, free: NDArray[np.int64] | None = None
+) -> Incumbent | None:
     """A plan of ``arrays`` from the restricted MIP around its LP relaxation, or None.
 
     ``options`` are the user's (threads, seed, time limit, progress): each phase takes at most
-    its share of the time limit. The plan returned meets every bound and row of ``arrays``.
+    its share of the time limit. ``free``: integer columns never fixed, whose value follows
+    from the others (a queue pool's level is its berth count: fixed at an LP value, it
+    would demand a count the fixed starts cannot make). The plan returned meets every bound
+    and row of ``arrays``.
     """
     t0 = time.perf_counter()
     limit = options.time_limit
@@ -108,7 +121,7 @@ def rens(backend: Backend, arrays: Arrays, options: Options) -> Incumbent | None
         log.info("heuristic: the LP relaxation ended %s; skipped", lp.status.value)
         return None
     log.info("heuristic: LP bound %.6f in %.1f s", lp.objective, time.perf_counter() - t0)
-    sub = restricted(arrays, lp.x)
+    sub = restricted(arrays, lp.x, free=free)
     fixed = int(np.sum(sub.lb[arrays.integer] == sub.ub[arrays.integer]))
     found = backend.solve(
         sub,

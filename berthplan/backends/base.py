@@ -141,10 +141,13 @@ class Options:
     (``capabilities.warm_start``) checks it against every bound and row first
     (:mod:`berthplan.backends.start`) and keeps it as the plan only if it finds nothing
     better. ``cutoff`` is an objective value known to be attainable: only plans better than it
-    are sought. Backends without ``capabilities.warm_start`` (all but ``highs`` today) ignore
-    both, which is always safe. ``node_limit`` is a work limit on branch-and-bound nodes
-    (deterministic, unlike a time limit; HiGHS's ``mip_max_nodes``), honoured by the backends
-    with ``capabilities.node_limit`` and ignored by the others.
+    are sought. Backends with ``capabilities.warm_start`` (``highs``, ``ortools:scip``,
+    ``ortools:highs``, ``ortools:cpsat``, ``pulp:cbc``) take the start, the cutoff or both,
+    each as its solver allows (:mod:`berthplan.backends.hints`, docs/backends.md); the others
+    ignore both, which is always safe. ``node_limit`` is a work limit on branch-and-bound nodes
+    (deterministic, unlike a time limit; HiGHS's ``mip_max_nodes``, SCIP's
+    ``limits/totalnodes``), honoured by the backends with ``capabilities.node_limit`` (``highs``,
+    ``ortools:scip``) and ignored by the others.
     None of the three is recorded in solve.json.
     """
 

@@ -44,7 +44,9 @@ from berthplan.backends.base import (
     relative_gap,
 )
 from berthplan.backends.guard import stoppable
+from berthplan.backends.hints import cp_start, settle
 from berthplan.backends.ortools import ortools_version
+from berthplan.backends.start import prepare
 from berthplan.errors import UsageError
 
 Floats = NDArray[np.float64]
@@ -340,9 +342,10 @@ def _text(field: Any, value: Any) -> str:
 
 
 class CpSatBackend:
-    """``ortools:cpsat``: CP-SAT on the model scaled to integers (see :func:`scale`)."""
+    """``ortools:cpsat``: CP-SAT on the model scaled to integers (see :func:`scale`); a start
+    and a cutoff as :func:`berthplan.backends.hints.cp_start` says; no node limit."""
 
-    capabilities = Capabilities(integer_only=True)
+    capabilities = Capabilities(integer_only=True, warm_start=True)
 
     def __init__(
         self, name: str = "ortools:cpsat", precision: float = 1e-3, rounding_tol: float = 1e-4
@@ -367,8 +370,10 @@ class CpSatBackend:
             raise UsageError(f"{self.name}: precision and rounding_tol must be numbers") from None
         params = _parameters(options, extra)
         t0 = time.perf_counter()
+        start = prepare(model, options)
         scaled = scale(model, precision, tol)
         proto = _cp_model(scaled, model)
+        cut = cp_start(proto, scaled, start, model.offset)
         cmh = import_module("ortools.sat.python.cp_model_helper")
         invalid = cmh.CpSatHelper.validate_model(proto)
         if invalid:  # solving an invalid model can crash the process
@@ -380,7 +385,8 @@ class CpSatBackend:
             with stoppable(lambda hard: wrapper.stop_search()):  # keeps its best plan
                 response = wrapper.solve(proto)
         wall = time.perf_counter() - t0
-        return _result(response, scaled, model, options, wall, "".join(out))
+        result = _result(response, scaled, model, options, wall, "".join(out))
+        return settle(result, model, start, options.gap, cut)
 
 
 def _result(

@@ -35,6 +35,8 @@ from berthplan.backends.base import (
     relative_gap,
 )
 from berthplan.backends.guard import stoppable
+from berthplan.backends.hints import mo_hint, mp_hint, settle
+from berthplan.backends.start import prepare
 from berthplan.errors import UsageError
 
 SOLVER_IDS = ("SCIP", "CBC", "HIGHS")
@@ -150,15 +152,17 @@ def ortools_version() -> str:
 
 
 class OrToolsBackend:
-    """``ortools:<solver>``: SCIP or CBC through pywraplp, HiGHS through MathOpt."""
-
-    capabilities = Capabilities(threads=False)
+    """``ortools:<solver>``: SCIP or CBC through pywraplp, HiGHS through MathOpt; a start as
+    a hint to SCIP and HiGHS, never to CBC (:mod:`berthplan.backends.hints`)."""
 
     def __init__(self, name: str, solver_id: str) -> None:
         if solver_id.upper() not in SOLVER_IDS:
             raise UsageError(f"{name}: unknown OR-Tools solver '{solver_id}'")
         self.name = name
         self.solver_id = solver_id.upper()
+        self.capabilities = Capabilities(
+            threads=False, warm_start=self.solver_id != "CBC", node_limit=self.solver_id == "SCIP"
+        )
 
     def available(self) -> tuple[bool, str]:
         return _probe(self.solver_id)
@@ -182,11 +186,14 @@ class OrToolsBackend:
 
         text = _specific_parameters(self.name, self.solver_id, options)
         t0 = time.perf_counter()
+        start = prepare(model, options if self.capabilities.warm_start else Options())
         response = linear_solver_pb2.MPSolutionResponse()
         code, bad = -1, []
         with captured_stdout() as out:
             solver = pywraplp.Solver.CreateSolver(self.solver_id)
-            error = solver.LoadModelFromProto(_mp_model(model))
+            proto = _mp_model(model)
+            mp_hint(proto, start)
+            error = solver.LoadModelFromProto(proto)
             bad = _rejected_lines(solver, text)
             if not error and not bad:
                 params = _configure(solver, replace(options, time_limit=budget(options, t0)))
@@ -199,17 +206,19 @@ class OrToolsBackend:
         if error:
             return Result(Status.ERROR, wall_time=time.perf_counter() - t0, message=error)
         wall = time.perf_counter() - t0
-        return _mp_result(code, response, model, options, wall, "".join(out))
+        result = _mp_result(code, response, model, options, wall, "".join(out))
+        return settle(result, model, start, options.gap)
 
     def _solve_mathopt(self, model: Arrays, options: Options) -> Result:
         _mo_parameters(self.name, options)  # a bad option is refused before any work
         t0 = time.perf_counter()
+        start = prepare(model, options)
         response, failure = None, None
         with captured_stdout() as out:
             try:
                 proto = _mo_model(model)
                 params = _mo_parameters(self.name, replace(options, time_limit=budget(options, t0)))
-                response = _mathopt_solve(proto, params)
+                response = _mathopt_solve(proto, params, mo_hint(start))
             except Exception as e:  # pybind11_abseil's StatusNotOk
                 failure = e
         wall, log = time.perf_counter() - t0, "".join(out)
@@ -217,12 +226,15 @@ class OrToolsBackend:
             raise UsageError(f"{self.name}: bad option: {failure}") from None
         if failure is not None:
             return Result(Status.ERROR, wall_time=wall, log=log, message=f"{failure}")
-        return _mo_result(response, model, options, wall, log)
+        return settle(_mo_result(response, model, options, wall, log), model, start, options.gap)
 
 
 def _specific_parameters(name: str, solver_id: str, options: Options) -> list[str]:
-    """SCIP's ``name = value`` lines for the seed and ``extra``; CBC takes none."""
+    """SCIP's ``name = value`` lines for the seed, the node limit and ``extra``; CBC takes none."""
     lines = [] if options.seed is None else [f"randomization/randomseedshift = {options.seed}"]
+    if options.node_limit is not None and solver_id == "SCIP":
+        # restarts included; no plan: OR-Tools says "not solved" (limits/nodes: "abnormal")
+        lines.append(f"limits/totalnodes = {int(options.node_limit)}")
     for key, value in options.extra.items():
         text = ("TRUE" if value else "FALSE") if isinstance(value, bool) else str(value)
         if "\n" in text or not re.fullmatch(r"[A-Za-z0-9_/]+", str(key)):
@@ -272,7 +284,7 @@ def _mp_result(
 ) -> Result:
     name = _MP_CODES.get(code, f"code {code}")
     kind = _KINDS.get(name, Status.ERROR)
-    if name == "not solved" and options.time_limit is not None:
+    if name == "not solved" and (options.time_limit is not None or options.node_limit is not None):
         kind = Status.NO_SOLUTION
     values = np.array(response.variable_value, dtype=float)
     bound = float(response.best_objective_bound)
@@ -351,7 +363,7 @@ def _mo_parameters(name: str, options: Options) -> Any:
     return params
 
 
-def _mathopt_solve(proto: Any, params: Any, here: bool = False) -> Any:
+def _mathopt_solve(proto: Any, params: Any, hints: Any, here: bool = False) -> Any:
     """MathOpt's HiGHS; in a fresh interpreter when another HiGHS is in the global namespace.
 
     PuLP 3.3 loads highspy's extension with ``RTLD_GLOBAL`` on import; its HiGHS symbols then
@@ -360,15 +372,14 @@ def _mathopt_solve(proto: Any, params: Any, here: bool = False) -> Any:
     if here or not hasattr(ctypes.CDLL(None), "_ZN7HighsLp5clearEv"):  # HighsLp::clear()
         p = _ortools("math_opt.parameters_pb2")
         init, reg = p.SolverInitializerProto(), _ortools("math_opt.callback_pb2")
-        model_params = _ortools("math_opt.model_parameters_pb2").ModelSolveParametersProto()
         return _ortools("math_opt.core.python.solver").solve(
-            proto, p.SOLVER_TYPE_HIGHS, init, params, model_params, None,
+            proto, p.SOLVER_TYPE_HIGHS, init, params, hints, None,
             reg.CallbackRegistrationProto(), None, None,
         )  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        (folder / "model").write_bytes(proto.SerializeToString())
-        (folder / "params").write_bytes(params.SerializeToString())
+        for name, message in (("model", proto), ("params", params), ("hints", hints)):
+            (folder / name).write_bytes(message.SerializeToString())
         code = f"from {__name__} import _child; _child({tmp!r})"
         run = subprocess.run([sys.executable, "-c", code], stderr=subprocess.PIPE, check=False)
         if (folder / "error").exists() or run.returncode:
@@ -382,10 +393,14 @@ def _mathopt_solve(proto: Any, params: Any, here: bool = False) -> Any:
 def _child(folder: str) -> None:
     """The subprocess of :func:`_mathopt_solve`: solve the protos in ``folder``."""
     path = Path(folder)
-    proto = _ortools("math_opt.model_pb2").ModelProto.FromString((path / "model").read_bytes())
-    params = _ortools("math_opt.parameters_pb2").SolveParametersProto
+    model, params, hints = ((path / name).read_bytes() for name in ("model", "params", "hints"))
     try:
-        result = _mathopt_solve(proto, params.FromString((path / "params").read_bytes()), True)
+        result = _mathopt_solve(
+            _ortools("math_opt.model_pb2").ModelProto.FromString(model),
+            _ortools("math_opt.parameters_pb2").SolveParametersProto.FromString(params),
+            _ortools("math_opt.model_parameters_pb2").ModelSolveParametersProto.FromString(hints),
+            here=True,
+        )
         (path / "result").write_bytes(result.SerializeToString())
     except Exception as e:
         (path / "error").write_text(str(e))

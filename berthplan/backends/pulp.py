@@ -27,6 +27,8 @@ from berthplan.backends.base import (
     relative_gap,
 )
 from berthplan.backends.guard import children, signal_children, stoppable
+from berthplan.backends.hints import settle
+from berthplan.backends.start import Start, prepare
 from berthplan.errors import UsageError
 
 
@@ -124,13 +126,16 @@ def _available(solver: str) -> tuple[bool, str]:
 
 
 class PulpBackend:
-    """``pulp:<solver>``: the model handed to a solver through PuLP."""
+    """``pulp:<solver>``: the model handed to a solver through PuLP.
 
-    capabilities = Capabilities(threads=True)
+    ``pulp:cbc`` takes a start as PuLP's ``warmStart`` (CBC's MIP start file), no cutoff
+    (:mod:`berthplan.backends.hints`); the other PuLP solvers take neither.
+    """
 
     def __init__(self, name: str, solver: str) -> None:
         self.name = name
         self.solver = solver
+        self.capabilities = Capabilities(threads=True, warm_start=solver == "PULP_CBC_CMD")
 
     def available(self) -> tuple[bool, str]:
         return _available(self.solver)
@@ -144,7 +149,9 @@ class PulpBackend:
         import pulp
 
         t0 = time.perf_counter()
+        start = prepare(model, options if self.capabilities.warm_start else Options())
         prob, variables = to_lp_problem(model, readable=False)
+        _set_start(variables, model, start)
         # PuLP writes the model file inside prob.solve(), after the limit is set: that takes
         # about as long as building the problem did (measured), so it is taken off up front.
         limit = budget(options, t0 - (time.perf_counter() - t0))
@@ -158,22 +165,26 @@ class PulpBackend:
             log = Path(tmp) / "solver.log"
             try:
                 with _no_v4_notices(), captured_stdout() as printed, stoppable(stop):
-                    solver = self._solver(options, log, limit)
+                    solver = self._solver(options, log, limit, start.x is not None)
                     prob.solve(solver)
             except pulp.PulpSolverError as e:  # also when the process was killed
                 wall = time.perf_counter() - t0
                 stopped = limit is not None and wall > limit
                 kind = Status.NO_SOLUTION if stopped else Status.ERROR
-                return Result(kind, wall_time=wall, message=str(e).split(",")[0])
+                failed = Result(kind, wall_time=wall, message=str(e).split(",")[0])
+                return settle(failed, model, start, options.gap)
             text = read_log(log) + "".join(printed)
         wall = time.perf_counter() - t0
-        return self._result(prob, variables, model, text, wall, bool(options.gap))
+        result = self._result(prob, variables, model, text, wall, bool(options.gap))
+        return settle(result, model, start, options.gap)
 
-    def _solver(self, options: Options, log: Path, limit: float | None) -> Any:
+    def _solver(self, options: Options, log: Path, limit: float | None, warm: bool) -> Any:
         import pulp
 
         file_log = self.solver in _FILE_LOG
         kwargs: dict[str, Any] = {"msg": options.verbose and not file_log}
+        if warm:
+            kwargs["warmStart"] = True
         if limit is not None:
             kwargs["timeLimit"] = float(limit)
         if options.gap is not None:
@@ -240,6 +251,16 @@ class PulpBackend:
             log=log,
             message=pulp.LpStatus.get(prob.status, str(prob.status)),
         )
+
+
+def _set_start(variables: list[Any], model: Arrays, start: Start) -> None:
+    """The start as the variables' initial values (PuLP refuses one outside the bounds: the
+    start, checked within a tolerance, is clipped to them and its integers rounded)."""
+    if start.x is None:
+        return
+    x = np.where(model.integer, np.round(start.x), start.x)
+    for variable, value in zip(variables, np.clip(x, model.lb, model.ub).tolist(), strict=True):
+        variable.setInitialValue(value)
 
 
 def _cbc_bound(log: str, objective: float | None) -> float | None:

@@ -119,6 +119,7 @@ CASES: dict[str, Case] = {
             Over({"gc": None, "gc-small": 2030}, rule="targets"),  # P1 cargo 2,100,000
             Over({"b-berth": None}, rule="targets"),  # P1's berths do not count for P2
             Over(opens={"r-a": 2031, "r-b": None}, rule="targets"),  # r-a calls at P1 only
+            Over(opens={"r-b": 2030}, rule="targets"),  # not new in 2031
             Over({"gc-small": 2030}, rule="groups"),  # both layouts of quay
         ),
     ),
@@ -164,6 +165,21 @@ CASES: dict[str, Case] = {
         10.0,
         {"db": 2030, "gc": None},
         over=(Over({"db": None, "gc": 2030}, rule="targets"),),  # general capped at demand
+    ),
+    "depth-second-area": Case(
+        225.0,
+        {"a-ct": None, "b-ct": None, "dredge-b": 2031},
+        {"deep": 2032},
+        over=(
+            Over({"dredge-b": 2032}, rule="depth"),  # in service 2033, after the opening
+            Over({"dredge-b": None}, rule="depth"),  # 12 m at B
+            Over({"dredge-b": None, "b-ct": 2031}, rule="depth"),  # b-ct deepens nothing
+        ),
+    ),
+    "demand-port-areas": Case(
+        10.0,
+        {"gc": 2030, "gc-small": None},
+        over=(Over({"gc": None, "gc-small": 2030}, rule="targets"),),  # 2,490,000 t
     ),
 }
 
@@ -355,6 +371,28 @@ def _demand_second_pair(plan: Plan) -> None:
     assert by_year(plan, "cargo_tons") == approx({2030: 2.9e6, 2031: 3e6})
     t = one(plan.tables["targets"], year=2031, metric="cargo_tons")
     assert float(t["achieved"]) == approx(3e6) and bool(t["binding"])
+
+
+@checks("depth-second-area")
+def _depth_second_area(plan: Plan) -> None:
+    assert by_year(plan, "container_teu") == approx({2030: 0, 2031: 0, 2032: 1e5})
+    assert by_year(plan, "opex") == approx({2030: 0, 2031: 0, 2032: 10})
+    assert one(plan.tables["projects"], project_id="dredge-b")["in_service_year"] == 2032
+    for area in ("A", "B"):
+        row = one(plan.tables["capacity"], year=2032, area=area, cargo="container")
+        assert float(row["throughput"]) == approx(5e4)
+
+
+@checks("demand-port-areas")
+def _demand_port_areas(plan: Plan) -> None:
+    capacity = plan.tables["capacity"]
+    general = one(capacity, year=2031, area="B", cargo="general")
+    assert (float(general["capacity"]), float(general["throughput"])) == approx((2e6, 2e6))
+    bulk = one(capacity, year=2031, area="A", cargo="dry_bulk")
+    assert (float(bulk["capacity"]), float(bulk["throughput"])) == approx((5e5, 5e5))
+    assert by_year(plan, "cargo_tons") == approx({2030: 1.5e6, 2031: 2.5e6})
+    t = one(plan.tables["targets"], year=2031, metric="cargo_tons")
+    assert float(t["achieved"]) == approx(2.5e6) and bool(t["binding"])
 
 
 # -- the tests ------------------------------------------------------------------------------

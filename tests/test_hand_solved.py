@@ -24,6 +24,7 @@ from click.testing import CliRunner
 
 import berthplan
 import berthplan.cli
+from berthplan.optimization.profiles import Profile
 from berthplan.results.plan import Plan
 
 TINY = Path(__file__).parent / "data" / "tiny"
@@ -129,6 +130,7 @@ CASES: dict[str, Case] = {
     "19-pool-levels": Case(100 + 0.001 * (8e6 - 1e7 / 3), {"j1": 2024}),
     "20-pooling": Case(100.0, {"a-2": 2024, "b-1": None}),
     "21-discounted-costs": Case(850 + 32 + 48.8 + 180 + 86.4, {"berth": 2030}, {"new-r": 2032}),
+    "22-infeasible-soft-target": Case(110.0, {"quay": 2030}, {"r": None}, status="infeasible"),
 }
 
 TABLE_CHECKS: dict[str, Callable[[Plan], None]] = {}
@@ -323,6 +325,17 @@ def _infeasible(plan: Plan) -> None:
     assert cap(plan, 2031, "general") == approx((1.3e6, 1.3e6))
 
 
+@checks("22-infeasible-soft-target")
+def _infeasible_soft(plan: Plan) -> None:
+    hard = target(plan, 2031, "cargo_tons")
+    assert (float(hard["achieved"]), float(hard["shortfall"])) == approx((1.3e6, 2e5))
+    assert bool(hard["hard"])
+    soft = target(plan, 2031, "new_routes")
+    assert (float(soft["achieved"]), float(soft["shortfall"])) == (0.0, 1.0)
+    assert not bool(soft["hard"])
+    assert by_year(plan, "penalty_cost") == approx_map({2030: 0, 2031: 10})
+
+
 @checks("16-new-routes-count")
 def _new_routes(plan: Plan) -> None:
     assert by_year(plan, "new_routes") == {2030: 1, 2031: 2}
@@ -447,6 +460,20 @@ def _pool_levels(plan: Plan) -> None:
 def _pooling(plan: Plan) -> None:
     assert by_year(plan, "cargo_tons")[2025] == approx(2e7 / 3**0.5)
     assert project(plan, "b-1")["decision"] == "skip"
+
+
+@pytest.mark.parametrize("name", ["19-pool-levels", "20-pooling"])
+def test_pool_instances_with_the_heuristic_on(name: str) -> None:
+    # RENS runs before the full solve (its plan is the start): the pools' level columns stay
+    # free in its restricted MIP, and the full solve proves the hand optimum.
+    case = CASES[name]
+    profile = Profile(backend="highs", heuristic="on", verbose=False)
+    plan = berthplan.solve(berthplan.load(TINY / f"{name}.yaml"), profile)
+    assert "heuristic_s" in plan.info.timings  # the heuristic found a plan
+    assert plan.status == case.status
+    assert plan.objective == pytest.approx(case.objective, rel=REL)
+    assert plan.decisions.starts == case.starts
+    TABLE_CHECKS[name](plan)
 
 
 @checks("21-discounted-costs")

@@ -181,6 +181,11 @@ CASES: dict[str, Case] = {
         {"gc": 2030, "gc-small": None},
         over=(Over({"gc": None, "gc-small": 2030}, rule="targets"),),  # 2,490,000 t
     ),
+    "containers-only-tons": Case(
+        13.0,
+        {"ct": 2030, "ct-small": None},
+        over=(Over({"ct": None, "ct-small": 2030}, rule="targets"),),  # 1,490,000 t
+    ),
 }
 
 
@@ -393,6 +398,19 @@ def _demand_port_areas(plan: Plan) -> None:
     assert by_year(plan, "cargo_tons") == approx({2030: 1.5e6, 2031: 2.5e6})
     t = one(plan.tables["targets"], year=2031, metric="cargo_tons")
     assert float(t["achieved"]) == approx(2.5e6) and bool(t["binding"])
+
+
+@checks("containers-only-tons")
+def _containers_only_tons(plan: Plan) -> None:
+    assert by_year(plan, "container_teu") == approx({2030: 1e5, 2031: 1.5e5})
+    assert by_year(plan, "cargo_tons") == approx({2030: 1e6, 2031: 1.5e6})
+    assert set(plan.tables["capacity"]["cargo"]) == {"container"}
+    targets = plan.tables["targets"]
+    tons = one(targets, year=2031, metric="cargo_tons")
+    assert float(tons["achieved"]) == approx(1.5e6) and bool(tons["binding"])
+    routes = one(targets, year=2031, metric="new_routes")
+    assert (float(routes["achieved"]), float(routes["shortfall"])) == (0.0, 1.0)
+    assert by_year(plan, "penalty_cost") == approx({2030: 0, 2031: 3})
 
 
 # -- the tests ------------------------------------------------------------------------------

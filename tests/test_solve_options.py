@@ -96,6 +96,39 @@ def test_without_limits_a_proven_optimum_is_asked(recording: list[Options], tmp_
     assert record(out)["status"] == "optimal"
 
 
+def test_after_the_heuristic_the_full_solve_seeks_the_bound(
+    recording: list[Options], tmp_path: Path
+) -> None:
+    # small-0 with the heuristic forced on: the LP, the restricted MIP and the local search
+    # seek plans; the full solve, handed the plan as start and cutoff, is told to prove
+    profile = tmp_path / "p.toml"
+    profile.write_text('backend = "recording"\nheuristic = "on"\n')
+    bench = Path(__file__).parents[1] / "instances" / "bench" / "small-0.yaml"
+    out = tmp_path / "plan"
+    result = solve_cli(str(bench), "--out", str(out), "--solver", str(profile))
+    assert result.exit_code == 0, result.output
+    assert len(recording) >= 3
+    *before, full = recording
+    assert full.prove and full.cutoff is not None and full.start is not None
+    assert not any(o.prove for o in before)
+    assert record(out)["status"] == "optimal"
+    assert record(out)["objective"] == pytest.approx(21_846.023098, rel=1e-8)
+
+
+def test_prove_turns_off_highs_root_heuristics_and_extra_still_wins() -> None:
+    import highspy
+
+    from berthplan.backends.highs import PROVE, _set_options
+
+    h = highspy.Highs()  # type: ignore[no-untyped-call]
+    _set_options(h, Options(prove=True, extra={"mip_heuristic_run_rins": True}), None)
+    got = {key: h.getOptionValue(key)[1] for key in PROVE}
+    assert got == PROVE | {"mip_heuristic_run_rins": True}
+    h = highspy.Highs()  # type: ignore[no-untyped-call]
+    _set_options(h, Options(), None)
+    assert all(h.getOptionValue(key)[1] for key in PROVE)  # HiGHS's defaults: all on
+
+
 @pytest.mark.parametrize(
     ("flag", "value", "message"),
     [

@@ -147,8 +147,10 @@ class Options:
     ignore both, which is always safe. ``node_limit`` is a work limit on branch-and-bound nodes
     (deterministic, unlike a time limit; HiGHS's ``mip_max_nodes``, SCIP's
     ``limits/totalnodes``), honoured by the backends with ``capabilities.node_limit`` (``highs``,
-    ``ortools:scip``) and ignored by the others.
-    None of the three is recorded in solve.json.
+    ``ortools:scip``) and ignored by the others. ``prove`` says the start is believed near the
+    optimum, so the effort should go to the bound: HiGHS then leaves out
+    its own plan-finding heuristics (:data:`berthplan.backends.highs.PROVE`); the others
+    ignore it. None of the four is recorded in solve.json.
     """
 
     time_limit: float | None = None
@@ -161,6 +163,7 @@ class Options:
     start: NDArray[np.float64] | None = field(default=None, compare=False, repr=False)
     cutoff: float | None = None
     node_limit: int | None = None
+    prove: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {

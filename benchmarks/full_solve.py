@@ -1,12 +1,14 @@
 """The full solve after the primal heuristics, alone, under different HiGHS options (issue 11).
 
     python benchmarks/full_solve.py prep --instance national-0.yaml --tag n0
+    python benchmarks/full_solve.py check --instance national-0.yaml --tag n0
     python benchmarks/full_solve.py run --tag n0 --instance national-0.yaml \\
         --extra '{"mip_heuristic_run_rins": false}' [--time-limit 1500]
 
 ``prep`` runs RENS and the local search of :mod:`berthplan.optimization.primal` as the default
 solve does (single-threaded, gap 1 %, no time limit: node limits only, so the plan is the same
-on every run) and keeps the plan in ``results/full_solve-TAG.npz``. ``run`` loads that plan
+on every run) and keeps the plan in ``results/full_solve-TAG.npz``; ``check`` runs it through
+the independent checker (as every plan of ``berthplan solve`` is). ``run`` loads that plan
 and runs only the full solve, as the default solve hands it over (start, cutoff, 1 % gap,
 single-threaded), with HiGHS options ``--extra`` on top, and appends one JSON line to
 ``results/full_solve.jsonl``: status, objective, bound, wall and CPU seconds, HiGHS's LP
@@ -62,6 +64,35 @@ def prep(instance: str, tag: str) -> dict[str, Any]:
     }
 
 
+def check(instance: str, tag: str) -> dict[str, Any]:
+    """The kept plan recomputed from its decisions and run through the independent checker."""
+    from berthplan.backends import get
+    from berthplan.model.io import load
+    from berthplan.optimization.formulation import build
+    from berthplan.optimization.solve import decisions_from, model_size, verify
+    from berthplan.results.plan import Plan, SolveInfo
+
+    inst = load(instance)
+    built = build(inst)
+    kept = np.load(RESULTS / f"full_solve-{tag}.npz")
+    info = SolveInfo(
+        status="feasible",
+        backend="highs",
+        backend_version=get("highs").version(),
+        options={},
+        solver_objective=float(kept["objective"]),
+        best_bound=None,
+        gap=None,
+        wall_time=0.0,
+        model_size=model_size(built.model.arrays()),
+        log="",
+        timings={},
+    )
+    plan = Plan(inst, decisions_from(built, kept["x"]), info, sets=built.sets)
+    verify(plan, "highs")  # raises if the checker finds a violation
+    return {"tag": tag, "instance": instance, "checked": True, "objective": plan.objective}
+
+
 def run(instance: str, tag: str, extra: dict[str, Any], limit: float) -> dict[str, Any]:
     from berthplan.backends import Options, get
 
@@ -97,7 +128,7 @@ def run(instance: str, tag: str, extra: dict[str, Any], limit: float) -> dict[st
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["prep", "run"])
+    parser.add_argument("command", choices=["prep", "check", "run"])
     parser.add_argument("--instance", required=True)
     parser.add_argument("--tag", required=True)
     parser.add_argument("--extra", default="{}", help="HiGHS options as a JSON object")
@@ -106,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS.mkdir(exist_ok=True)
     if args.command == "prep":
         line = prep(args.instance, args.tag)
+    elif args.command == "check":
+        line = check(args.instance, args.tag)
     else:
         line = run(args.instance, args.tag, json.loads(args.extra), args.time_limit)
     with (RESULTS / "full_solve.jsonl").open("a", encoding="utf-8") as f:

@@ -12,6 +12,8 @@ loading the instance. One JSON line per variant goes to ``results/first_plan.jso
 ``table`` prints, per instance and variant: the time to the first plan, the proven gap at
 60, 300 and 600 s, and the final status, objective, bound and gap.
 
+``--patch NAME=VALUE`` (repeatable) sets a constant of :mod:`berthplan.optimization.primal`
+in the case processes (``--patch LNS_SHARE=0.3``), to try a setting against the default.
 ``--backend`` (default ``highs``) solves with another backend; only HiGHS reports progress, so
 for the others the table has the final result alone.
 
@@ -42,7 +44,12 @@ MARKS = (60.0, 300.0, 600.0)
 
 
 def case(
-    instance: str, variant: str, limit: float, gap: float, backend: str = "highs"
+    instance: str,
+    variant: str,
+    limit: float,
+    gap: float,
+    backend: str = "highs",
+    patch: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Solve ``instance`` with heuristic ``variant`` on ``backend``; the progress timeline
     (HiGHS only: the other backends report no progress) and the outcome."""
@@ -57,9 +64,11 @@ def case(
     def record(p: Progress) -> None:
         events.append((time.monotonic() - t0, p.incumbent, p.bound, time.process_time()))
 
-    if variant == "rens":  # RENS without the local search after it
-        from berthplan.optimization import primal
+    from berthplan.optimization import primal
 
+    for name, value in (patch or {}).items():  # a heuristic setting tried against the default
+        setattr(primal, name, type(getattr(primal, name))(value))
+    if variant == "rens":  # RENS without the local search after it
         primal.LNS_ROUNDS = 0
     inst = load(instance)
     mode = "on" if variant == "rens" else variant
@@ -67,6 +76,8 @@ def case(
     out: dict[str, Any] = {"instance": Path(instance).name, "variant": variant}
     if backend != "highs":
         out["backend"] = backend
+    if patch:
+        out["patch"] = patch
     out |= {"time_limit": limit, "gap_asked": gap}
     try:
         plan = solve(
@@ -132,6 +143,8 @@ def table() -> None:
         when = "–" if first is None else f"{first:.0f}"
         run = d.get("run", "")
         variant = d["variant"] if "backend" not in d else f"{d['backend']} {d['variant']}"
+        if d.get("patch"):
+            variant += " " + " ".join(f"{k}={v}" for k, v in sorted(d["patch"].items()))
         print(f"| {d['instance']} | {variant} | {run} | {when} | {' | '.join(marks)} | {final} |")
 
 
@@ -149,19 +162,22 @@ def main() -> None:
     r.add_argument("--gap", type=float, default=0.01)
     r.add_argument("--label", default="", help="a name for this run, kept in each line")
     r.add_argument("--backend", default="highs")
+    r.add_argument("--patch", action="append", default=[], help="NAME=VALUE of primal")
     c = sub.add_parser("case")
     c.add_argument("--instance", required=True)
     c.add_argument("--variant", required=True)
     c.add_argument("--time-limit", type=float, required=True)
     c.add_argument("--gap", type=float, required=True)
     c.add_argument("--backend", default="highs")
+    c.add_argument("--patch", action="append", default=[])
     sub.add_parser("table")
     args = ap.parse_args()
     warnings.simplefilter("ignore", DeprecationWarning)
     if args.cmd == "table":
         table()
     elif args.cmd == "case":
-        found = case(args.instance, args.variant, args.time_limit, args.gap, args.backend)
+        patch = dict(p.split("=", 1) for p in args.patch)
+        found = case(args.instance, args.variant, args.time_limit, args.gap, args.backend, patch)
         line = json.dumps(found)
         # not stdout: a solve abandoned past its limit leaves file descriptor 1 redirected
         # to its log (berthplan.backends.base.captured_stdout)
@@ -174,6 +190,7 @@ def main() -> None:
                     *(sys.executable, __file__, "case", "--instance", args.instance),
                     *("--variant", v, "--time-limit", str(args.time_limit), "--gap", str(args.gap)),
                     *("--backend", args.backend),
+                    *(a for p in args.patch for a in ("--patch", p)),
                 ],
             )
             for v in args.variants.split(",")

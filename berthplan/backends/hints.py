@@ -30,7 +30,7 @@ import numpy as np
 
 from berthplan.backends.arrays import Arrays
 from berthplan.backends.base import Result, Status
-from berthplan.backends.start import Start, feasible, merge
+from berthplan.backends.start import Start, feasible, merge, without_plan
 
 if TYPE_CHECKING:
     from berthplan.backends.cpsat import Scaled
@@ -67,15 +67,7 @@ def settle(
         # a solver given a start returned a plan the model refuses: HiGHS's setSolution once
         # answered "Optimal" below the proven optimum (issue 11); neither its plan nor its
         # bound is believed then
-        result = replace(
-            result,
-            status=Status.NO_SOLUTION,
-            x=None,
-            objective=None,
-            bound=None,
-            gap=None,
-            message=f"{result.message}; its plan breaks a row or bound: dropped",
-        )
+        result = without_plan(result, None, "its plan breaks a row or bound: dropped")
     if cut:
         return merge(result, start, gap)
     if start.x is None:

@@ -78,6 +78,19 @@ def prepare(model: Arrays, options: Options) -> Start:
     return Start(x, value, limit)
 
 
+def without_plan(result: Result, bound: float | None, why: str) -> Result:
+    """``result`` with no plan, ``bound`` as its bound and ``why`` added to its message."""
+    return replace(
+        result,
+        status=Status.NO_SOLUTION,
+        x=None,
+        objective=None,
+        bound=bound,
+        gap=None,
+        message=f"{result.message}; {why}",
+    )
+
+
 def merge(result: Result, start: Start, gap: float | None) -> Result:
     """The solver's ``result`` under ``start.limit`` read back in full-model terms.
 
@@ -98,15 +111,7 @@ def merge(result: Result, start: Start, gap: float | None) -> Result:
     if start.x is not None and start.value is not None and (not own or start.value < value):  # type: ignore[operator]
         x, value = start.x, start.value
     if x is None or value is None:
-        return replace(
-            result,
-            status=Status.NO_SOLUTION,
-            x=None,
-            objective=None,
-            bound=bound,
-            gap=None,
-            message=f"{result.message}; no plan better than the cutoff",
-        )
+        return without_plan(result, bound, "no plan better than the cutoff")
     if bound is not None:
         bound = min(bound, value)
     found_gap = relative_gap(value, bound)

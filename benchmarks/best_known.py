@@ -13,15 +13,15 @@ recomputed from its decisions and run through the independent checker, as every 
 from __future__ import annotations
 
 import argparse
+import time
 import warnings
 from dataclasses import replace
 
-from berthplan.backends import Options, get
+from berthplan.backends import Options, Result, Status, get
 from berthplan.model.io import load
 from berthplan.optimization import primal
 from berthplan.optimization.formulation import build
-from berthplan.optimization.solve import decisions_from, model_size, verify
-from berthplan.results.plan import Plan, SolveInfo
+from berthplan.optimization.solve import model_size, plan_of, verify
 
 
 def main() -> None:
@@ -30,6 +30,7 @@ def main() -> None:
     ap.add_argument("--groups", type=int, default=6)
     args = ap.parse_args()
     warnings.simplefilter("ignore", DeprecationWarning)
+    t0 = time.perf_counter()
     inst = load(args.instance)
     built = build(inst)
     arrays = built.model.arrays()
@@ -41,20 +42,9 @@ def main() -> None:
     primal.LNS_ROUNDS = args.groups
     groups = primal.by_area(built, replace(found, x_lp=None))
     found = primal.improve(highs, arrays, Options(threads=1), found, groups)
-    info = SolveInfo(
-        status="feasible",
-        backend="highs",
-        backend_version=highs.version(),
-        options={},
-        solver_objective=found.objective,
-        best_bound=found.lp_bound,
-        gap=None,
-        wall_time=0.0,
-        model_size=model_size(arrays),
-        log="",
-        timings={},
-    )
-    plan = Plan(inst, decisions_from(built, found.x), info, sets=built.sets)
+    result = Result(Status.FEASIBLE, found.x, found.objective, found.lp_bound)
+    size = model_size(arrays)
+    plan = plan_of(inst, built, result, "feasible", "highs", highs, Options(), size, t0, t0)
     verify(plan, "highs")
     print(f"local search: {plan.objective:,.6f} (checked)")
 

@@ -10,7 +10,8 @@ solve does (single-threaded, gap 1 %, no time limit: node limits only, so the pl
 on every run) and keeps the plan in ``results/full_solve-TAG.npz``; ``check`` runs it through
 the independent checker (as every plan of ``berthplan solve`` is). ``run`` loads that plan
 and runs only the full solve, as the default solve hands it over (start, cutoff, 1 % gap,
-single-threaded), with HiGHS options ``--extra`` on top, and appends one JSON line to
+single-threaded) but without ``Options.prove``: HiGHS's defaults, with ``--extra`` on top
+(``berthplan.backends.highs.PROVE`` as ``--extra`` is what the default solve now runs), and appends one JSON line to
 ``results/full_solve.jsonl``: status, objective, bound, wall and CPU seconds, HiGHS's LP
 iterations (all, and those of its heuristics) from its log. Run the variants of one plan side
 by side and compare CPU seconds and iterations: the iterations repeat exactly, the seconds
@@ -66,29 +67,18 @@ def prep(instance: str, tag: str) -> dict[str, Any]:
 
 def check(instance: str, tag: str) -> dict[str, Any]:
     """The kept plan recomputed from its decisions and run through the independent checker."""
-    from berthplan.backends import get
+    from berthplan.backends import Options, Result, Status, get
     from berthplan.model.io import load
     from berthplan.optimization.formulation import build
-    from berthplan.optimization.solve import decisions_from, model_size, verify
-    from berthplan.results.plan import Plan, SolveInfo
+    from berthplan.optimization.solve import model_size, plan_of, verify
 
+    t0 = time.perf_counter()
     inst = load(instance)
     built = build(inst)
     kept = np.load(RESULTS / f"full_solve-{tag}.npz")
-    info = SolveInfo(
-        status="feasible",
-        backend="highs",
-        backend_version=get("highs").version(),
-        options={},
-        solver_objective=float(kept["objective"]),
-        best_bound=None,
-        gap=None,
-        wall_time=0.0,
-        model_size=model_size(built.model.arrays()),
-        log="",
-        timings={},
-    )
-    plan = Plan(inst, decisions_from(built, kept["x"]), info, sets=built.sets)
+    found = Result(Status.FEASIBLE, kept["x"], float(kept["objective"]))
+    size = model_size(built.model.arrays())
+    plan = plan_of(inst, built, found, "feasible", "highs", get("highs"), Options(), size, t0, t0)
     verify(plan, "highs")  # raises if the checker finds a violation
     return {"tag": tag, "instance": instance, "checked": True, "objective": plan.objective}
 

@@ -45,8 +45,8 @@ PROVE: dict[str, Any] = {
 }
 """HiGHS's options under ``Options.prove``: its root heuristics off (they seek plans; a
 good plan is already known). Measured on the full solve after berthplan's own heuristics
-(benchmarks/README.md, "Solver options by measurement"), CPU time to the same proof with the
-same cuts and restarts: national-0 0.66x, national-1 0.69x, large-0 0.45x."""
+(benchmarks/README.md, "Solver options by measurement"), CPU time to the same proof:
+national-0 0.66x, national-1 0.69x, large-0 0.45x."""
 
 
 class HighsBackend:

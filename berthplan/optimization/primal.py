@@ -144,8 +144,9 @@ def rens(
 
 def by_area(built: Built, found: Incumbent) -> list[NDArray[np.int64]]:
     """Neighbourhoods of whole port areas: their projects' start columns, the opening
-    columns of the candidate routes that call only there and their queue pools' levels, about :data:`LNS_COLUMNS` start
-    columns each (a hub port alone holds thousands: areas, not ports, are the unit).
+    columns of the candidate routes that call only there and their queue pools' levels,
+    about :data:`LNS_COLUMNS` start columns each (a hub port alone holds thousands: areas,
+    not ports, are the unit).
 
     Areas come in order of how far the plan is from the LP relaxation in their start
     columns (most first, ties by index): where the restricted MIP was least guided.

@@ -251,8 +251,8 @@ def _solve_model(
         if opts.progress is not None:
             opts.progress(p)
 
-    prove = replace(opts, start=found.x, cutoff=cutoff, progress=watch, prove=True)
-    result = backend.solve(arrays, prove)
+    full = replace(opts, start=found.x, cutoff=cutoff, progress=watch, prove=True)
+    result = backend.solve(arrays, full)
     if result.has_solution or result.status in (Status.INFEASIBLE, Status.ERROR):
         return result, found.seconds
     return _kept(found, result, bounds), found.seconds

@@ -35,7 +35,7 @@ def main() -> None:
     built = build(inst)
     arrays = built.model.arrays()
     highs = get("highs")
-    found = primal.rens(highs, arrays, Options(threads=1), free=built.pools.level.cols)
+    found = primal.first(highs, built, arrays, Options(threads=1))
     if found is None:
         raise SystemExit("RENS found no plan")
     print(f"RENS: {found.objective:,.6f} (LP bound {found.lp_bound:,.6f})", flush=True)

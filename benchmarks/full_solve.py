@@ -49,7 +49,7 @@ def prep(instance: str, tag: str) -> dict[str, Any]:
     built = _built(instance)
     arrays, highs = built.model.arrays(), get("highs")
     options = Options(threads=1, gap=0.01)
-    found = primal.rens(highs, arrays, options, free=built.pools.level.cols)
+    found = primal.first(highs, built, arrays, options)
     if found is None:
         return {"tag": tag, "instance": instance, "rens": "no plan"}
     rens_s = time.perf_counter() - t0

@@ -67,7 +67,7 @@ def define_pool_variables(m: Model, s: Sets, handled: VarBlock, served: VarBlock
     return PoolBlocks(level, flow, wait, levels)
 
 
-def _groups(b: PoolBlocks) -> dict[tuple[int, int], list[int]]:
+def level_groups(b: PoolBlocks) -> dict[tuple[int, int], list[int]]:
     """Level indices per (pool, year), in level order."""
     out: dict[tuple[int, int], list[int]] = {}
     for i, lv in enumerate(b.levels):
@@ -77,7 +77,7 @@ def _groups(b: PoolBlocks) -> dict[tuple[int, int], list[int]]:
 
 def define_pool_levels(m: Model, s: Sets, b: PoolBlocks, service: VarBlock) -> None:
     """pool_level and pool_berths[pool,year]: one level chosen, and it is the berths in service."""
-    groups = _groups(b)
+    groups = level_groups(b)
     if not groups:
         return
     ones: list[int] = []
@@ -110,7 +110,7 @@ def define_pool_levels(m: Model, s: Sets, b: PoolBlocks, service: VarBlock) -> N
 
 def define_pool_capacity(m: Model, s: Sets, b: PoolBlocks) -> None:
     """pool_split[pool,year] and pool_capacity[pool,n,year]: flow by level within capacity."""
-    groups = _groups(b)
+    groups = level_groups(b)
     if not groups:
         return
     rows: list[int] = []

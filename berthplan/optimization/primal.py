@@ -28,6 +28,7 @@ from numpy.typing import NDArray
 from berthplan.backends import Backend, Options, Status
 from berthplan.backends.start import feasible, objective
 from berthplan.optimization.formulation import Built
+from berthplan.optimization.guide import Guide, for_pools
 from berthplan.optimization.sparse import Arrays
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,10 @@ SUB_NODES = 1_000
 
 LP_SHARE, SUB_SHARE, LNS_SHARE = 0.25, 0.25, 0.2
 """Most of the time limit the LP, the restricted MIP and the local search may each take."""
+
+GUIDE_WAIT = False
+"""Whether RENS's LPs keep the waiting curves' rows on a model with queue pools (measured:
+benchmarks/README.md, "Service levels at national size")."""
 
 LNS_ROUNDS = 12
 """Neighbourhoods searched around the RENS plan (0: none)."""
@@ -100,28 +105,36 @@ def restricted(
 
 
 def rens(
-    backend: Backend, arrays: Arrays, options: Options, free: NDArray[np.int64] | None = None
+    backend: Backend,
+    arrays: Arrays,
+    options: Options,
+    free: NDArray[np.int64] | None = None,
+    guide: Guide | None = None,
 ) -> Incumbent | None:
     """A plan of ``arrays`` from the restricted MIP around its LP relaxation, or None.
 
     ``options`` are the user's (threads, seed, time limit, progress): each phase takes at most
     its share of the time limit. ``free``: integer columns never fixed, whose value follows
     from the others (a queue pool's level is its berth count: fixed at an LP value, it
-    would demand a count the fixed starts cannot make). The plan returned meets every bound
+    would demand a count the fixed starts cannot make). ``guide``: on a model with queue
+    pools, the relaxation to bound it and the restriction to round instead of the LP
+    relaxation (:mod:`~berthplan.optimization.guide`). The plan returned meets every bound
     and row of ``arrays``.
     """
     t0 = time.perf_counter()
     limit = options.time_limit
     base = Options(threads=options.threads, seed=options.seed, verbose=False)
+    relaxation = replace(arrays, integer=np.zeros_like(arrays.integer))
     lp = backend.solve(
-        replace(arrays, integer=np.zeros_like(arrays.integer)),
+        relaxation if guide is None else guide.relaxation,
         replace(base, time_limit=None if limit is None else LP_SHARE * limit),
     )
     if lp.status != Status.OPTIMAL or lp.x is None or lp.objective is None:
         log.info("heuristic: the LP relaxation ended %s; skipped", lp.status.value)
         return None
     log.info("heuristic: LP bound %.6f in %.1f s", lp.objective, time.perf_counter() - t0)
-    sub = restricted(arrays, lp.x, free=free)
+    x_lp = lp.x if guide is None else _guided(backend, guide, lp.x, base, limit, t0)
+    sub = restricted(arrays, x_lp, free=free)
     fixed = int(np.sum(sub.lb[arrays.integer] == sub.ub[arrays.integer]))
     found = backend.solve(
         sub,
@@ -139,7 +152,34 @@ def rens(
         return None
     value = objective(arrays, found.x)
     log.info("heuristic: plan %.6f in %.1f s (%d integer columns fixed)", value, seconds, fixed)
-    return Incumbent(found.x, value, float(lp.objective), seconds, lp.x)
+    return Incumbent(found.x, value, float(lp.objective), seconds, x_lp)
+
+
+def _guided(
+    backend: Backend,
+    guide: Guide,
+    x: NDArray[np.float64],
+    base: Options,
+    limit: float | None,
+    t0: float,
+) -> NDArray[np.float64]:
+    """The guide LP's solution, or the relaxation's ``x`` if it has none in the LP's share."""
+    left = None if limit is None else LP_SHARE * limit - (time.perf_counter() - t0)
+    if left is not None and left <= 0:
+        return x
+    got = backend.solve(guide.restrict(x), replace(base, time_limit=left))
+    if got.status != Status.OPTIMAL or got.x is None:
+        log.info("heuristic: the guide LP ended %s; the relaxation guides", got.status.value)
+        return x
+    log.info("heuristic: guide LP %.6f in %.1f s", got.objective, time.perf_counter() - t0)
+    return got.x
+
+
+def first(backend: Backend, built: Built, arrays: Arrays, options: Options) -> Incumbent | None:
+    """RENS on ``built``'s model as the default solve runs it: pool levels free, and the
+    pools' guide where it has pools."""
+    pools = for_pools(arrays, built, GUIDE_WAIT)
+    return rens(backend, arrays, options, free=built.pools.level.cols, guide=pools)
 
 
 def by_area(built: Built, found: Incumbent) -> list[NDArray[np.int64]]:
@@ -223,4 +263,13 @@ def improve(
     return Incumbent(x, value, found.lp_bound, seconds, found.x_lp)
 
 
-__all__ = ["MIN_INTEGERS", "Incumbent", "by_area", "improve", "rens", "restricted", "wanted"]
+__all__ = [
+    "MIN_INTEGERS",
+    "Incumbent",
+    "by_area",
+    "first",
+    "improve",
+    "rens",
+    "restricted",
+    "wanted",
+]

@@ -233,7 +233,7 @@ def _solve_model(
     """
     if not primal.wanted(heuristic, arrays, backend):
         return backend.solve(arrays, opts), None
-    found = primal.rens(backend, arrays, opts, free=built.pools.level.cols)
+    found = primal.first(backend, built, arrays, opts)
     if found is None:
         return backend.solve(arrays, opts), None
     _report(opts, found)

@@ -306,6 +306,10 @@ def test_hard_berths_target_missed(tmp_path: Path) -> None:
     tables["targets"] += "2026,berths_10k,,11.000000,9.000000,2.000000,true,true\n"
     report = check_plan(inst, write_plan(tmp_path / "p", tables, hand_solve(inst)))
     assert report.violations == [Violation("targets", "berths_10k", 2026, ">= 11", 9.0)]
+    # An optimal plan's miss is a violation, not a diagnosed shortfall: no note, and the
+    # summary does not call the instance infeasible.
+    assert report.notes == []
+    assert "infeasible" not in report.summary()
 
 
 @pytest.mark.parametrize(
@@ -399,6 +403,17 @@ def test_unknown_and_duplicate_routes(tmp_path: Path, instance: Instance) -> Non
     dup = "deep-sea-europe,Weekly Europe service (large ships),candidate,skip,,0.000000,0.000000\n"
     report = check_tampered(tmp_path, instance, "routes", dup, dup + dup + extra)
     assert keys(report) == {("coverage", "ghost", None), ("coverage", "deep-sea-europe", None)}
+
+
+def test_the_first_row_of_a_project_decides(tmp_path: Path, instance: Instance) -> None:
+    # p1w-ct-b twice: skipped, then built in 2024. The first row is the decision (the second
+    # is a coverage violation only), so the recomputed objective is the hand plan's.
+    skip = "candidate,skip,,,,0.000000,0.000000,0.000000,0,0\n"
+    build = "candidate,build,2024,2025,2026,2400.000000,2400.000000,2264.150943,2,2\n"
+    row = 'p1w-ct-b,"West container berths, option B",P1,p1-west,'
+    report = check_tampered(tmp_path, instance, "projects", row + skip, row + skip + row + build)
+    assert keys(report) == {("coverage", "p1w-ct-b", None)}
+    assert report.objective == pytest.approx(OBJECTIVE, abs=1e-6)
 
 
 def test_committed_project_skipped(tmp_path: Path, instance: Instance) -> None:
@@ -751,6 +766,17 @@ MESSAGES = [
     ),
     pytest.param(
         "projects",
+        "1360.377358,1,1",
+        "1360.377358,02,1.0",
+        "project_rows",
+        [
+            "project_rows: p2-ore-1.berths_added: expected 1, found 2",
+            "project_rows: p2-ore-1.berths_10k_added: expected 1, found 1.0",
+        ],
+        id="berths-added-read-as-integers",
+    ),
+    pytest.param(
+        "projects",
         "p2-ore-1,Main area ore berth,P2,p2-main,new",
         "p2-ore-1,Main ore berth,P1,p2-east,old",
         "project_rows",
@@ -914,6 +940,30 @@ MESSAGES = [
             "capacity: p1-west/general 2025: expected a row (the pair has capacity), found no row",
         ],
         id="capacity-bad-year",
+    ),
+    pytest.param(
+        "capacity",
+        "2025,P1,p1-west",
+        "2099,P1,p1-west",
+        "capacity",
+        [
+            "capacity: capacity.csv:9: expected a horizon year, an area and a cargo class, found"
+            " year '2099', area 'p1-west', cargo 'general'",
+            "capacity: p1-west/general 2025: expected a row (the pair has capacity), found no row",
+        ],
+        id="capacity-year-after-the-horizon",
+    ),
+    pytest.param(
+        "capacity",
+        "2025,P1,p1-west",
+        "2025,P1,p1-north",
+        "capacity",
+        [
+            "capacity: capacity.csv:9: expected a horizon year, an area and a cargo class, found"
+            " year '2025', area 'p1-north', cargo 'general'",
+            "capacity: p1-west/general 2025: expected a row (the pair has capacity), found no row",
+        ],
+        id="capacity-unknown-area",
     ),
     pytest.param(
         "capacity",
@@ -1456,3 +1506,30 @@ def test_a_small_spend_row_missing(tmp_path: Path) -> None:
     assert messages(report, "budget") == [
         "budget: p1w-channel.spend 2024: expected 0.8, found no row"
     ]
+
+
+@pytest.mark.parametrize(("cell", "ok"), [("7.000011", True), ("7.000012", False)])
+def test_kpis_tolerance_scales_with_the_capacity_rows(tmp_path: Path, cell: str, ok: bool) -> None:
+    # tons_per_teu 1: a kpis cell of 2023 (three capacity rows) may be off by 1e-6 relative
+    # plus 1e-6 x (1 + 3 rows x max(1, tons_per_teu)) = 4e-6 absolute: route_cost 7 may read
+    # 7.000011 (within 11.000011e-6) but not 7.000012. cargo_tons = tonnes + 1 x TEU served.
+    def one_ton_per_teu(data: dict[str, Any]) -> None:
+        data["tons_per_teu"] = 1.0
+
+    inst = variant(one_ton_per_teu)
+    tables = hand_tables()
+    for old, new in [
+        ("40800000.000000", "22800000.000000"),
+        ("56800000.000000", "28000000.000000"),
+        ("62133333.333333", "33333333.333333"),
+        ("66800000.000000", "38000000.000000"),
+        (
+            "1,10110000.000000,0.000000,1600.000000,0.000000,7.000000",
+            f"1,10110000.000000,0.000000,1600.000000,0.000000,{cell}",
+        ),
+    ]:
+        tables["kpis"] = edit(tables["kpis"], old, new)
+    report = check_plan(inst, write_plan(tmp_path / "p", tables, hand_solve(inst)))
+    assert [str(v) for v in report.violations] == (
+        [] if ok else [f"kpis: route_cost 2023: expected 7, found {cell}"]
+    )

@@ -138,3 +138,20 @@ def test_rens_has_a_plan_with_the_guide_where_the_relaxation_gives_none(wait: bo
     assert full.objective is not None
     assert found.lp_bound <= full.objective + 1e-6 * abs(full.objective)  # a true bound
     assert found.objective >= full.objective
+
+
+def test_a_guide_lp_without_a_solution_leaves_the_relaxation_to_guide() -> None:
+    # small-0 with service levels: plain RENS has a plan; a guide whose LP is infeasible
+    # (every column's lower bound above its upper) must give the very same plan, not none
+    built = build(construct("small", 0, service_levels=True).instance)
+    arrays = built.model.arrays()
+    highs = get("highs")
+    free = built.pools.level.cols
+    plain = primal.rens(highs, arrays, Options(), free=free)
+    assert plain is not None
+    relaxation = replace(arrays, integer=np.zeros_like(arrays.integer))
+    never = guide.Guide(relaxation, lambda x: replace(relaxation, lb=relaxation.ub + 1.0))
+    found = primal.rens(highs, arrays, Options(), free=free, guide=never)
+    assert found is not None
+    assert found.objective == plain.objective
+    assert np.array_equal(found.x, plain.x)

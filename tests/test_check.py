@@ -776,6 +776,15 @@ MESSAGES = [
         id="berths-added-read-as-integers",
     ),
     pytest.param(
+        # 1e-6 relative plus 1e-6 absolute: 800 may be off by 801.0008e-6, not 801.5e-6
+        "projects",
+        "2025,800.000000,800.000000",
+        "2025,800.0008015,800.000000",
+        "project_rows",
+        ["project_rows: p1w-channel.capex: expected 800, found 800.000801"],
+        id="capex-just-beyond-the-tolerance",
+    ),
+    pytest.param(
         "projects",
         "p2-ore-1,Main area ore berth,P2,p2-main,new",
         "p2-ore-1,Main ore berth,P1,p2-east,old",
@@ -1533,3 +1542,16 @@ def test_kpis_tolerance_scales_with_the_capacity_rows(tmp_path: Path, cell: str,
     assert [str(v) for v in report.violations] == (
         [] if ok else [f"kpis: route_cost 2023: expected 7, found {cell}"]
     )
+
+
+def test_kpis_tolerance_of_a_year_without_capacity_rows(tmp_path: Path, instance: Instance) -> None:
+    # capacity.csv without its 2025 rows: kpis cells of 2025 sum no rounded throughput, so
+    # their tolerance is 1e-6 relative plus 1e-6 absolute; route_cost 2 (independent of the
+    # throughputs) may not read 2.000005.
+    tables = hand_tables()
+    lines = tables["capacity"].splitlines(keepends=True)
+    tables["capacity"] = "".join(line for line in lines if not line.startswith("2025,"))
+    old = "0.000000,30.000000,2.000000,3956.003200"
+    tables["kpis"] = edit(tables["kpis"], old, "0.000000,30.000000,2.000005,3956.003200")
+    report = check_plan(instance, write_plan(tmp_path / "p", tables, hand_solve(instance)))
+    assert "kpis: route_cost 2025: expected 2, found 2.000005" in messages(report, "kpis")

@@ -2,23 +2,18 @@
 
 SCIP and CBC run through ``pywraplp`` (the only OR-Tools API reaching CBC), HiGHS through
 MathOpt: ``pywraplp``'s HiGHS in OR-Tools 9.15 ignores gap and threads, reports the incumbent
-as the bound and drops the plan of a time-limited solve. Models go in as protocol buffers
-filled from the arrays in bulk. All three run single-threaded (this CBC is built without
+as the bound and drops the plan of a time-limited solve (the MathOpt path is
+:mod:`berthplan.backends.mathopt`; what both share, :mod:`berthplan.backends.ortools_common`).
+Models go in as protocol buffers filled from the arrays in bulk. All three run single-threaded (this CBC is built without
 threads, SCIP is sequential, MathOpt's HiGHS takes no thread count): ``threads > 1`` is refused.
 """
 
 from __future__ import annotations
 
-import ctypes
 import re
-import subprocess
-import sys
-import tempfile
 import time
 from dataclasses import replace
 from functools import cache
-from importlib import import_module
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -32,20 +27,16 @@ from berthplan.backends.base import (
     Status,
     budget,
     captured_stdout,
-    relative_gap,
 )
 from berthplan.backends.guard import stoppable
 from berthplan.backends.hints import mo_hint, mp_hint, settle
+from berthplan.backends.mathopt import _mathopt_solve, _mo_model, _mo_parameters, _mo_result
+from berthplan.backends.ortools_common import _KINDS, _finish, _ortools
 from berthplan.backends.start import prepare
 from berthplan.errors import UsageError
 
 SOLVER_IDS = ("SCIP", "CBC", "HIGHS")
 _FORBIDDEN = re.compile(r"[\s+\-*/<>=:\\^]")
-
-
-def _ortools(module: str) -> Any:
-    """An OR-Tools module, untyped: its partial stubs do not match the 9.15 wheel."""
-    return import_module(f"ortools.{module}")
 
 
 def sanitize_names(labels: list[str]) -> list[str]:
@@ -270,13 +261,9 @@ def _configure(solver: Any, options: Options) -> Any:
     return params
 
 
-# pywraplp's result codes (MPSolver::ResultStatus) and MathOpt's termination reasons.
+# pywraplp's result codes (MPSolver::ResultStatus); their names are those of _KINDS.
 _MP_CODES = {0: "optimal", 1: "feasible", 2: "infeasible", 3: "unbounded", 4: "abnormal",
              5: "model invalid", 6: "not solved"}  # fmt: skip
-# infeasible_or_unbounded (HiGHS on a MIP) is reported as infeasible, as the highs backend does
-_KINDS = {"optimal": Status.OPTIMAL, "feasible": Status.FEASIBLE, "unbounded": Status.UNBOUNDED,
-          "infeasible": Status.INFEASIBLE, "no_solution_found": Status.NO_SOLUTION,
-          "infeasible_or_unbounded": Status.INFEASIBLE}  # fmt: skip
 
 
 def _mp_result(
@@ -289,135 +276,3 @@ def _mp_result(
     values = np.array(response.variable_value, dtype=float)
     bound = float(response.best_objective_bound)
     return _finish(kind, values, bound, model, options, wall, log, name)
-
-
-def _finish(
-    kind: Status,
-    values: np.ndarray[Any, np.dtype[np.float64]],
-    bound: float | None,
-    model: Arrays,
-    options: Options,
-    wall: float,
-    log: str,
-    message: str,
-) -> Result:
-    """Common ending: the plan, its objective, the bound, and the gap check of ``optimal``."""
-    has_plan = kind in (Status.OPTIMAL, Status.FEASIBLE) and len(values) == len(model.c)
-    if kind in (Status.OPTIMAL, Status.FEASIBLE) and not has_plan:
-        kind = Status.ERROR
-    x = values if has_plan else None
-    objective = float(model.c @ values + model.offset) if has_plan else None
-    if kind not in (Status.OPTIMAL, Status.FEASIBLE, Status.NO_SOLUTION) or (
-        bound is not None and not np.isfinite(bound)
-    ):
-        bound = None
-    if kind == Status.OPTIMAL and bound is None:
-        bound = objective
-    gap = relative_gap(objective, bound)
-    requested = 1e-4 if options.gap is None else options.gap  # None: the solvers' default
-    if kind == Status.OPTIMAL and gap is not None and gap > requested + 1e-6:
-        kind, message = Status.FEASIBLE, f"{message}; gap {gap:.3g} exceeds the requested gap"
-    return Result(kind, x, objective, bound, gap, wall, log, message)
-
-
-def _mo_model(model: Arrays) -> Any:
-    """The model as a MathOpt ``ModelProto`` (repeated fields extended from numpy arrays)."""
-    model_pb2 = _ortools("math_opt.model_pb2")
-
-    A = sp.csr_matrix(model.A, dtype=np.float64)
-    A.eliminate_zeros()
-    A.sort_indices()
-    proto = model_pb2.ModelProto()
-    proto.objective.offset = float(model.offset)
-    var, rows, cost = proto.variables, proto.linear_constraints, proto.objective
-    matrix, nz = proto.linear_constraint_matrix, np.flatnonzero(model.c)
-    for field, values in [
-        (var.ids, range(len(model.c))), (var.lower_bounds, model.lb),
-        (var.upper_bounds, model.ub), (var.integers, model.integer.tolist()),
-        (rows.ids, range(A.shape[0])), (rows.lower_bounds, model.row_lo),
-        (rows.upper_bounds, model.row_hi), (cost.linear_coefficients.ids, nz.tolist()),
-        (cost.linear_coefficients.values, model.c[nz]), (matrix.column_ids, A.indices.tolist()),
-        (matrix.row_ids, np.repeat(np.arange(A.shape[0]), np.diff(A.indptr)).tolist()),
-        (matrix.coefficients, A.data),
-    ]:  # fmt: skip
-        field.extend(values)
-    return proto
-
-
-def _mo_parameters(name: str, options: Options) -> Any:
-    """MathOpt's common parameters, with ``extra`` as HiGHS options (HiGHS parses the text)."""
-    parameters_pb2 = _ortools("math_opt.parameters_pb2")
-
-    params = parameters_pb2.SolveParametersProto(enable_output=bool(options.verbose))
-    if options.time_limit is not None:
-        params.time_limit.FromNanoseconds(int(options.time_limit * 1e9))
-    if options.gap is not None:
-        params.relative_gap_tolerance = float(options.gap)
-    if options.seed is not None:
-        params.random_seed = int(options.seed)
-    for key, value in options.extra.items():
-        if key == "threads":
-            raise UsageError(f"{name}: MathOpt's HiGHS takes no thread count")
-        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
-        params.highs.string_options[str(key)] = text
-    return params
-
-
-def _mathopt_solve(proto: Any, params: Any, hints: Any, here: bool = False) -> Any:
-    """MathOpt's HiGHS; in a fresh interpreter when another HiGHS is in the global namespace.
-
-    PuLP 3.3 loads highspy's extension with ``RTLD_GLOBAL`` on import; its HiGHS symbols then
-    displace OR-Tools' own (another HiGHS version) and MathOpt's HiGHS crashes the process.
-    """
-    if here or not hasattr(ctypes.CDLL(None), "_ZN7HighsLp5clearEv"):  # HighsLp::clear()
-        p = _ortools("math_opt.parameters_pb2")
-        init, reg = p.SolverInitializerProto(), _ortools("math_opt.callback_pb2")
-        return _ortools("math_opt.core.python.solver").solve(
-            proto, p.SOLVER_TYPE_HIGHS, init, params, hints, None,
-            reg.CallbackRegistrationProto(), None, None,
-        )  # fmt: skip
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        for name, message in (("model", proto), ("params", params), ("hints", hints)):
-            (folder / name).write_bytes(message.SerializeToString())
-        code = f"from {__name__} import _child; _child({tmp!r})"
-        run = subprocess.run([sys.executable, "-c", code], stderr=subprocess.PIPE, check=False)
-        if (folder / "error").exists() or run.returncode:
-            why = (folder / "error").read_text() if run.returncode == 0 else run.stderr.decode()
-            raise RuntimeError(f"HiGHS in a subprocess: {why.strip()}")
-        return _ortools("math_opt.result_pb2").SolveResultProto.FromString(
-            (folder / "result").read_bytes()
-        )
-
-
-def _child(folder: str) -> None:
-    """The subprocess of :func:`_mathopt_solve`: solve the protos in ``folder``."""
-    path = Path(folder)
-    model, params, hints = ((path / name).read_bytes() for name in ("model", "params", "hints"))
-    try:
-        result = _mathopt_solve(
-            _ortools("math_opt.model_pb2").ModelProto.FromString(model),
-            _ortools("math_opt.parameters_pb2").SolveParametersProto.FromString(params),
-            _ortools("math_opt.model_parameters_pb2").ModelSolveParametersProto.FromString(hints),
-            here=True,
-        )
-        (path / "result").write_bytes(result.SerializeToString())
-    except Exception as e:
-        (path / "error").write_text(str(e))
-
-
-def _mo_result(response: Any, model: Arrays, options: Options, wall: float, log: str) -> Result:
-    result_pb2 = _ortools("math_opt.result_pb2")
-    reason = result_pb2.TerminationReasonProto.Name(response.termination.reason)
-    reason = reason.removeprefix("TERMINATION_REASON_").lower()
-    kind = _KINDS.get(reason, Status.ERROR)
-    values = np.zeros(0)
-    feasible = [s for s in response.solutions if s.primal_solution.feasibility_status == 2]
-    if feasible:
-        sparse = feasible[0].primal_solution.variable_values
-        values = np.zeros(len(model.c))
-        values[np.array(sparse.ids, dtype=np.int64)] = np.array(sparse.values, dtype=float)
-    bound = float(response.termination.objective_bounds.dual_bound)
-    detail = response.termination.detail
-    message = reason + (f": {detail}" if detail else "")
-    return _finish(kind, values, bound, model, options, wall, log, message)

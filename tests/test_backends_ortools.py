@@ -16,7 +16,8 @@ import scipy.sparse as sp
 
 import berthplan
 from berthplan.backends.base import Options, Result, Status
-from berthplan.backends.cpsat import CpSatBackend, implied_bounds, scale
+from berthplan.backends.cpsat import CpSatBackend
+from berthplan.backends.cpsat_scaling import implied_bounds, scale
 from berthplan.backends.highs import HighsBackend
 from berthplan.backends.ortools import OrToolsBackend, sanitize_names, to_ortools
 from berthplan.errors import UsageError

@@ -33,7 +33,7 @@ from berthplan.backends.base import Result, Status
 from berthplan.backends.start import Start, feasible, merge, without_plan
 
 if TYPE_CHECKING:
-    from berthplan.backends.cpsat import Scaled
+    from berthplan.backends.cpsat_scaling import Scaled
 
 
 def settle(

@@ -1,7 +1,8 @@
 """Queueing models of berth pools: waiting time over service time and capacity at a service level.
 
 Pure numerics on numpy and scipy; nothing else from berthplan is imported. See
-:mod:`berthplan.capacity.queues` for the models and their accuracy.
+:mod:`berthplan.capacity.queues` for the models and their accuracy,
+:mod:`berthplan.capacity.occupancy` for the inverse (capacity at a service level).
 
 Examples
 --------
@@ -11,14 +12,13 @@ Examples
 >>> rho_star = max_occupancy("E2/E2/n", 7, 0.10)
 """
 
+from berthplan.capacity.occupancy import max_occupancy, max_occupancy_curve
 from berthplan.capacity.queues import (
     MAX_BERTHS,
     MODELS,
     TABLE_RHO_MAX,
     TABLE_STEP,
     erlang_c,
-    max_occupancy,
-    max_occupancy_curve,
     mean_wait_hours,
     wait_ratio,
     wait_ratio_interp,

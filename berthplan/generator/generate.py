@@ -199,13 +199,9 @@ def construct(
     from berthplan.generator.draft import Draft
     from berthplan.generator.network import build_berths, build_existing_routes, build_ports
     from berthplan.generator.routes import build_candidate_routes
-    from berthplan.generator.schedule import (
-        build_budget,
-        build_demand,
-        build_targets,
-        reference_schedule,
-    )
+    from berthplan.generator.schedule import build_demand, reference_schedule
     from berthplan.generator.service import service_levels as pool_records
+    from berthplan.generator.targets import build_budget, build_targets
     from berthplan.model.instance import Instance
     from berthplan.model.io import validate_instance
 

@@ -24,7 +24,8 @@ from berthplan.cli import main
 from berthplan.errors import UsageError
 from berthplan.model.instance import Instance
 from berthplan.model.io import load, loads
-from berthplan.model.scenario import Scenario, apply, overridden, parse_set, set_path
+from berthplan.model.overrides import parse_set, set_path
+from berthplan.model.scenario import Scenario, apply, overridden
 
 EXAMPLE = Path(__file__).parent.parent / "instances" / "example.yaml"
 

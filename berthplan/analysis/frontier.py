@@ -394,7 +394,8 @@ def _checked_base(instance_file: str, what_if: WhatIf, spec: Spec, values: list[
     target's value, so the first stands for all.
     """
     from berthplan.model.io import load
-    from berthplan.model.scenario import apply, parse_set
+    from berthplan.model.overrides import parse_set
+    from berthplan.model.scenario import apply
 
     base = load(instance_file)
     scenario = what_if.load()

@@ -81,7 +81,8 @@ def _recorded(folder: Path, base: Instance) -> tuple[Instance, list[str]]:
     """
     import json
 
-    from berthplan.model.scenario import Scenario, apply, parse_set
+    from berthplan.model.overrides import parse_set
+    from berthplan.model.scenario import Scenario, apply
 
     base_hash = base.canonical_hash()
     try:

@@ -199,7 +199,8 @@ def _with_overrides(path: str | Path, record: dict[str, Any]) -> Instance | None
     (as ``berthplan check`` reads them); None when ``path`` is not the plan's base instance.
     """
     from berthplan.model.io import load
-    from berthplan.model.scenario import Scenario, apply, parse_set
+    from berthplan.model.overrides import parse_set
+    from berthplan.model.scenario import Scenario, apply
 
     base = load(path)
     overrides = [str(o) for o in record.get("overrides") or []]

@@ -29,7 +29,8 @@ from berthplan.model.parsing import (
     read_text,
 )
 from berthplan.model.service import AreaOverride, ServiceLevel
-from berthplan.model.validate import cross_check, records_from_raw
+from berthplan.model.validate import cross_check
+from berthplan.model.validated import records_from_raw
 
 __all__ = [  # the parsing names stay importable from here, where they used to live
     "MAX_DEPTH",

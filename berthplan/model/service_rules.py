@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from berthplan.errors import Path
 
 if TYPE_CHECKING:
-    from berthplan.model.validate import Records
+    from berthplan.model.validated import Records
 
 Found = Iterator[tuple[Path, str]]
 

@@ -41,7 +41,8 @@ from berthplan.model.pools import Pool, pools
 from berthplan.results import atomic
 from berthplan.results.plan import Plan
 from berthplan.simulation import ReplicationStats, SimResult, simulate_replication
-from berthplan.simulation.queue_sim import CONFIDENCE, PoolSpec
+from berthplan.simulation.queue_sim import PoolSpec
+from berthplan.simulation.replications import CONFIDENCE
 
 __all__ = [
     "COLUMNS",

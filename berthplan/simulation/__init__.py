@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from berthplan.simulation.queue_sim import (
     PoolSpec,
-    ReplicationStats,
-    SimResult,
     replication_seeds,
     simulate_pool,
     simulate_replication,
-    summarise,
 )
+from berthplan.simulation.replications import ReplicationStats, SimResult, summarise
 
 __all__ = [
     "PoolSpec",

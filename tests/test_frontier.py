@@ -18,7 +18,7 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-from berthplan.analysis import frontier
+from berthplan.analysis import frontier, frontier_table
 from berthplan.analysis.frontier import Baseline, Spec, Step, run_frontier, step_values
 from berthplan.cli import studies
 from berthplan.cli.check import register as check_register
@@ -57,7 +57,7 @@ def test_costs_do_not_decrease_as_the_target_rises(berths: tuple[list[Step], Pat
     assert len(costs) == 4
     assert all(b >= a - 1e-6 for a, b in itertools.pairwise(costs))
     assert costs[0] == costs[1] < costs[2] == costs[3]  # 9 berths are free, 10 cost a project
-    assert frontier.decreasing(steps) == []
+    assert frontier_table.decreasing(steps) == []
 
 
 def test_the_unreachable_high_end_is_marked_infeasible(berths: tuple[list[Step], Path]) -> None:
@@ -184,10 +184,14 @@ def test_step_values_and_marginal() -> None:
     assert step_values(1, 2, 1) == [1]
     assert step_values(0, 1, 3) == [0, 0.5, 1]
     assert step_values(0.1, 0.3, 3) == [0.1, 0.2, 0.3]
-    assert frontier.marginal(Step(1, 1.0, "optimal", 10.0), Step(2, 3.0, "optimal", 16.0)) == 3.0
-    assert frontier.marginal(None, Step(1, 1.0, "optimal", 1.0)) is None
-    assert frontier.marginal(Step(1, 1.0, "infeasible"), Step(2, 2.0, "optimal", 1.0)) is None
-    assert frontier.marginal(Step(1, 1.0, "optimal", 1.0), Step(2, 1.0, "optimal", 1.0)) is None
+    assert (
+        frontier_table.marginal(Step(1, 1.0, "optimal", 10.0), Step(2, 3.0, "optimal", 16.0)) == 3.0
+    )
+    assert frontier_table.marginal(None, Step(1, 1.0, "optimal", 1.0)) is None
+    assert frontier_table.marginal(Step(1, 1.0, "infeasible"), Step(2, 2.0, "optimal", 1.0)) is None
+    assert (
+        frontier_table.marginal(Step(1, 1.0, "optimal", 1.0), Step(2, 1.0, "optimal", 1.0)) is None
+    )
 
 
 def test_decreasing_flags_a_cost_below_a_lower_target() -> None:
@@ -196,7 +200,7 @@ def test_decreasing_flags_a_cost_below_a_lower_target() -> None:
         Step(2, 2.0, "feasible", 4.0),
         Step(3, 3.0, "infeasible"),
     ]
-    assert frontier.decreasing(steps) == [2]
+    assert frontier_table.decreasing(steps) == [2]
 
 
 # -- the command ----------------------------------------------------------------------------------

@@ -145,13 +145,8 @@ def _register_frontier(group: click.Group) -> None:
         as it is solved; exit 3 when no step is reachable.
         """
         with phase(f"loading {file}"):  # the imports take a while: a spinner meanwhile
-            from berthplan.analysis.frontier import (
-                Spec,
-                WhatIf,
-                decreasing,
-                run_frontier,
-                step_values,
-            )
+            from berthplan.analysis.frontier import Spec, WhatIf, run_frontier, step_values
+            from berthplan.analysis.frontier_table import decreasing
 
         spec = Spec(metric, year, port)
         values = step_values(o["lo"], o["hi"], o["steps"])

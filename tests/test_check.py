@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import subprocess
 import sys
 from collections.abc import Callable
@@ -35,6 +36,7 @@ import yaml
 from click.testing import CliRunner
 
 from berthplan.checker import CheckReport, PlanFolderError, Violation, check_plan
+from berthplan.checker.report import at_most, close, show
 from berthplan.cli.check import register
 from berthplan.model.instance import Instance
 from berthplan.model.io import load, loads
@@ -783,6 +785,17 @@ MESSAGES = [
         "project_rows",
         ["project_rows: p1w-channel.capex: expected 800, found 800.000801"],
         id="capex-just-beyond-the-tolerance",
+    ),
+    pytest.param(
+        # a bound's tolerance: 1e-6 relative plus 1e-6 absolute (4.800001), not 4.8000015
+        "capacity",
+        "2023,P1,p1-west,general,t,4800000.000000,4800000.000000,1.000000",
+        "2023,P1,p1-west,general,t,4800000.000000,4800004.8000015,1.000000",
+        "capacity",
+        [
+            "capacity: p1-west/general 2023: expected <= 4800000 (1 x capacity), found 4800004.800002"
+        ],
+        id="throughput-just-above-capacity",
     ),
     pytest.param(
         "projects",
@@ -1555,3 +1568,44 @@ def test_kpis_tolerance_of_a_year_without_capacity_rows(tmp_path: Path, instance
     tables["kpis"] = edit(tables["kpis"], old, "0.000000,30.000000,2.000005,3956.003200")
     report = check_plan(instance, write_plan(tmp_path / "p", tables, hand_solve(instance)))
     assert "kpis: route_cost 2025: expected 2, found 2.000005" in messages(report, "kpis")
+
+
+def test_show_prints_values_as_the_cli_does() -> None:
+    # Six decimals at most, trailing zeros dropped, -0 as 0; a non-finite float as Python
+    # prints it (no rule reports one today: every cell and JSON number is read as finite).
+    values: list[float | int | str] = [math.inf, -math.inf, math.nan, 2.5, 3.0, -1e-7, 7, True, ""]
+    shown = ["inf", "-inf", "nan", "2.5", "3", "0", "7", "true", "empty"]
+    assert [show(v) for v in values] == shown
+
+
+def test_a_non_finite_number_is_never_close_nor_within_a_bound() -> None:
+    assert at_most(1.0, 1.0) and close(1.0, 1.0)
+    assert not at_most(1.0, math.inf)
+    assert not at_most(-math.inf, 0.0)
+    assert not at_most(math.nan, 1.0)
+    assert not close(math.inf, math.inf)
+    assert not close(math.inf, 1.0)
+    assert not close(1.0, math.nan)
+
+
+def test_the_absolute_tolerance_is_1e6_times_the_scale_at_least_1() -> None:
+    # At 0 the relative part is 0: the bound is met up to 1e-6 x max(scale, 1), inclusive.
+    assert at_most(1e-6, 0.0) and not at_most(1.5e-6, 0.0)
+    assert at_most(2e-6, 0.0, 4.0) and not at_most(1.5e-6, 0.0, 0.5)
+    assert close(1e-6, 0.0) and not close(1.5e-6, 0.0)
+    assert close(1.000001000001e-6, 0.0)  # the gap equals 1e-6 x itself + 1e-6 exactly
+    assert close(2e-6, 0.0, 4.0) and not close(1.5e-6, 0.0, 0.5)
+
+
+def test_summary_counts_rules_violations_and_short_targets() -> None:
+    budget = Violation("budget", "capex", 2024, "<= 1200", 1500.0)
+    groups = Violation("groups", "west", None, "at most 1", 2)
+    short = [Violation("targets", m, 2026, ">= 11", 9.0) for m in ("berths_10k", "new_routes")]
+    assert CheckReport([], 12.5).summary() == "plan ok: objective 12.5 (solve.json: none)"
+    assert CheckReport([budget], 12.5, 13.0).summary() == (
+        "1 violation (budget): objective 12.5 (solve.json: 13)"
+    )
+    assert CheckReport([budget, groups, budget], 12.5, None, "infeasible", short).summary() == (
+        "3 violations (budget, groups): objective 12.5 (solve.json: none); "
+        "2 hard targets short (infeasible instance)"
+    )

@@ -532,6 +532,7 @@ def test_missing_folder(tmp_path: Path, instance: Instance) -> None:
         ("targets.csv", "", "targets.csv: cannot read the table"),
         ("solve.json", "{oops", "solve.json: cannot read JSON"),
         ("solve.json", "[]", "solve.json: expected a JSON object"),
+        ("solve.json", '{"gap": 0, "gap": 1}', "solve.json: duplicate key 'gap'"),
     ],
 )
 def test_unreadable_table(
@@ -1239,6 +1240,14 @@ MESSAGES = [
     ),
     pytest.param(
         "capacity",
+        "2023,P1,p1-west,general,t,4800000.000000,4800000.000000,1.000000",
+        "2023,P1,p1-west,general,t,4800000.000000,inf,1.000000",
+        "capacity",
+        ["capacity: p1-west/general.throughput 2023: expected a number, found inf"],
+        id="throughput-infinite",
+    ),
+    pytest.param(
+        "capacity",
         "2023,P1,p1-west,general,t,4800000.000000,4800000.000000,1.000000\n",
         "2023,P1,p1-west,general,t,4800000.000000,4800000.000000,1.000000\n" * 2,
         "capacity",
@@ -1383,6 +1392,12 @@ SOLVE_MESSAGES = [
         {"shortfalls": [{"year": 2026, "metric": "cargo_tons", "port": "P2", "shortfall": "x"}]},
         "targets: solve.json:shortfalls.cargo_tons[P2] 2026: expected 0, found x",
         id="shortfall-text",
+    ),
+    pytest.param(
+        # 30 digits are still read as a number, 1e29 as a float (a longer integer stays text)
+        {"shortfalls": [{"year": 2026, "metric": "cargo_tons", "port": "P2", "shortfall": 10**29}]},
+        "targets: solve.json:shortfalls.cargo_tons[P2] 2026: expected 0, found 99999999999999991433150857216",
+        id="shortfall-of-30-digits",
     ),
 ]
 

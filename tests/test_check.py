@@ -1399,6 +1399,11 @@ SOLVE_MESSAGES = [
         "targets: solve.json:shortfalls.cargo_tons[P2] 2026: expected 0, found 99999999999999991433150857216",
         id="shortfall-of-30-digits",
     ),
+    pytest.param(
+        {"shortfalls": [{"year": 2026, "metric": "cargo_tons", "port": "P2", "shortfall": 10**30}]},
+        f"targets: solve.json:shortfalls.cargo_tons[P2] 2026: expected 0, found {10**30}",
+        id="shortfall-of-31-digits",
+    ),
 ]
 
 

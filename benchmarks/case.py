@@ -69,7 +69,7 @@ def loader(backend: str) -> Callable[[Arrays], Any] | None:
 
         return load_pywraplp
     if backend == "ortools:highs":
-        from berthplan.backends.ortools import _mo_model
+        from berthplan.backends.mathopt import _mo_model
 
         return _mo_model
     return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,7 +23,9 @@ from berthplan.optimization import guide, primal
 from berthplan.optimization.formulation import Built, build
 from berthplan.optimization.pools import level_groups, throughput_col
 from berthplan.optimization.sparse import Arrays
-from tests.test_heuristics import BENCH
+
+
+BENCH = Path(__file__).parents[1] / "instances" / "bench"
 
 
 @functools.cache

@@ -24,7 +24,6 @@ from berthplan.optimization.formulation import Built, build
 from berthplan.optimization.pools import level_groups, throughput_col
 from berthplan.optimization.sparse import Arrays
 
-
 BENCH = Path(__file__).parents[1] / "instances" / "bench"
 
 

@@ -80,7 +80,7 @@ def test_secant_is_at_most_a_convex_capacity_at_every_count(
 def test_the_guide_lp_carries_no_more_than_a_whole_count() -> None:
     built = _medium_10()
     arrays = built.model.arrays()
-    pools = guide.for_pools(arrays, built, wait=True)
+    pools = guide.for_pools(arrays, built, chords=None)
     assert pools is not None
     x = _lp(pools.relaxation)
     assert _overloaded(built, x) > 0  # the relaxation mixes counts (else this test is void)
@@ -93,47 +93,64 @@ def test_the_guide_is_a_restriction_and_its_relaxation_a_bound() -> None:
     full = get("highs").solve(replace(arrays, integer=np.zeros_like(arrays.integer)), Options())
     assert full.objective is not None
     bounds = {}
-    for wait in (True, False):
-        pools = guide.for_pools(arrays, built, wait)
+    for chords in (None, 2, 1, 0):
+        pools = guide.for_pools(arrays, built, chords)
         assert pools is not None
         x = _lp(pools.relaxation)
         lp = get("highs").solve(pools.relaxation, Options())
         restricted = get("highs").solve(pools.restrict(x), Options())
         assert lp.objective is not None and restricted.objective is not None
-        assert lp.objective <= full.objective + 1e-6 * abs(full.objective)
         assert restricted.objective >= lp.objective - 1e-6 * abs(lp.objective)
-        bounds[wait] = lp.objective
-    assert bounds[True] == pytest.approx(full.objective, rel=1e-9)  # the relaxation itself
-    # without waiting rows: a relaxation strictly weaker here, the waiting hours cost nothing
-    assert bounds[False] < full.objective * (1 - 1e-4)
+        bounds[chords] = lp.objective
+    assert bounds[None] == pytest.approx(full.objective, rel=1e-9)  # the relaxation itself
+    # fewer chords, less waiting charged: each a weaker relaxation, strictly so here
+    assert bounds[None] > bounds[2] * (1 + 1e-6)
+    assert bounds[2] > bounds[1] * (1 + 1e-6)
+    assert bounds[1] > bounds[0] * (1 + 1e-6)
 
 
-def test_relaxed_drops_the_waiting_rows_only() -> None:
+def test_relaxed_keeps_the_chords_asked() -> None:
     built = _medium_10()
     arrays = built.model.arrays()
     wait = built.model.families["pool_wait"]
-    lp = guide.relaxed(arrays, built, wait=False)
-    assert not lp.integer.any()
-    assert lp.A.shape == (arrays.A.shape[0] - wait.size, arrays.A.shape[1])
-    assert len(lp.row_names) == lp.A.shape[0] == len(lp.row_lo) == len(lp.row_hi)
-    assert not any(name.startswith("pool_wait[") for name in lp.row_names)
-    assert lp.A.nnz == arrays.A.nnz - arrays.A[wait.start : wait.start + wait.size].nnz
-    assert guide.relaxed(arrays, built, wait=True).A.shape == arrays.A.shape
+    assert guide.relaxed(arrays, built).A.shape == arrays.A.shape
+    of = built.pools.wait_of
+    assert len(of) == wait.size
+    sizes = np.bincount(of)[np.unique(of)]  # chords per level that has them
+    assert sizes.min() >= 3  # else the middle and the last could coincide (test void)
+    others = [n for n in arrays.row_names if not n.startswith("pool_wait[")]
+    for chords in (0, 1, 2):
+        lp = guide.relaxed(arrays, built, chords)
+        assert not lp.integer.any()
+        kept = [n for n in lp.row_names if n.startswith("pool_wait[")]
+        assert len(kept) == chords * len(sizes)
+        assert lp.A.shape == (arrays.A.shape[0] - wait.size + len(kept), arrays.A.shape[1])
+        assert len(lp.row_names) == lp.A.shape[0] == len(lp.row_lo) == len(lp.row_hi)
+        assert [n for n in lp.row_names if not n.startswith("pool_wait[")] == others
+    # with 2: each level's middle chord and its last, by label (pool_wait[pool,n,k,year])
+    lp = guide.relaxed(arrays, built, 2)
+    head = wait.labels[0].rsplit(",", 2)[0] + ","
+    tail = "," + wait.labels[0].rsplit(",", 1)[1]
+    ks = [int(n.split(",")[2]) for n in lp.row_names if n.startswith(head) and n.endswith(tail)]
+    m = int(sizes[0])
+    assert ks == [(m - 1) // 2, m - 1]
 
 
 def test_no_guide_without_pools() -> None:
     built = build(load(BENCH / "small-0.yaml"))
-    assert guide.for_pools(built.model.arrays(), built, wait=False) is None
+    assert guide.for_pools(built.model.arrays(), built, chords=0) is None
 
 
-@pytest.mark.parametrize("wait", [True, False])
-def test_rens_has_a_plan_with_the_guide_where_the_relaxation_gives_none(wait: bool) -> None:
+@pytest.mark.parametrize("chords", [None, 2, 0])
+def test_rens_has_a_plan_with_the_guide_where_the_relaxation_gives_none(
+    chords: int | None,
+) -> None:
     built = _medium_10()
     arrays = built.model.arrays()
     highs = get("highs")
     free = built.pools.level.cols
     assert primal.rens(highs, arrays, Options(), free=free) is None
-    pools = guide.for_pools(arrays, built, wait)
+    pools = guide.for_pools(arrays, built, chords)
     found = primal.rens(highs, arrays, Options(), free=free, guide=pools)
     assert found is not None and feasible(arrays, found.x)
     full = highs.solve(replace(arrays, integer=np.zeros_like(arrays.integer)), Options())

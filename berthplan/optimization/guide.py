@@ -37,36 +37,50 @@ class Guide:
     restrict: Callable[[FloatArray], Arrays]
 
 
-def for_pools(arrays: Arrays, built: Built, wait: bool) -> Guide | None:
+def for_pools(arrays: Arrays, built: Built, chords: int | None) -> Guide | None:
     """The guide of ``arrays`` (``built``'s model), or None when it has no pool levels.
 
-    ``wait``: whether both LPs keep the waiting curves' rows (see :func:`relaxed`).
+    ``chords``: of each level's waiting chords, how many both LPs keep (:func:`relaxed`).
     """
     if not built.pools.levels:
         return None
 
     def restrict(x: FloatArray) -> Arrays:
-        return relaxed(secant(arrays, built, x), built, wait)
+        return relaxed(secant(arrays, built, x), built, chords)
 
-    return Guide(relaxed(arrays, built, wait), restrict)
+    return Guide(relaxed(arrays, built, chords), restrict)
 
 
-def relaxed(arrays: Arrays, built: Built, wait: bool = True) -> Arrays:
-    """The LP relaxation of ``arrays``; without the ``pool_wait`` rows unless ``wait``.
+def relaxed(arrays: Arrays, built: Built, chords: int | None = None) -> Arrays:
+    """The LP relaxation of ``arrays``, keeping ``chords`` of each level's waiting chords.
 
-    Without them the waiting hours cost nothing: still a relaxation (a bound), built and
-    solved several times faster at national size (the chords are most of the rows).
+    None keeps them all; ``k`` keeps ``k`` evenly spread, the last (steepest, next to the
+    capacity) always among them: 1 the last, 2 the middle and the last, 0 none. Fewer
+    chords charge less waiting, so this is still a relaxation (a bound); at national size
+    the chords are most of the rows, and most of the LP's time.
     """
     lp = replace(arrays, integer=np.zeros_like(arrays.integer))
     fam = built.model.families.get("pool_wait")
-    if wait or fam is None or not fam.size:
+    if chords is None or fam is None or not fam.size:
         return lp
     keep = np.ones(arrays.A.shape[0], dtype=bool)
-    keep[fam.start : fam.start + fam.size] = False
-    names = arrays.row_names[: fam.start] + arrays.row_names[fam.start + fam.size :]
+    keep[fam.start : fam.start + fam.size] = _kept(built.pools.wait_of, chords)
+    names = [name for name, k in zip(arrays.row_names, keep.tolist(), strict=True) if k]
     return replace(
         lp, A=arrays.A[keep], row_lo=lp.row_lo[keep], row_hi=lp.row_hi[keep], row_names=names
     )
+
+
+def _kept(wait_of: NDArray[np.int64], chords: int) -> NDArray[np.bool_]:
+    """Which waiting rows to keep: ``chords`` per level, evenly spread, ending at its last."""
+    keep = np.zeros(len(wait_of), dtype=bool)
+    if chords <= 0 or not len(wait_of):
+        return keep
+    starts = np.flatnonzero(np.r_[True, wait_of[1:] != wait_of[:-1]])
+    sizes = np.diff(np.r_[starts, len(wait_of)])
+    for j in range(1, chords + 1):  # the j-th of k evenly spread points of (0, size - 1]
+        keep[starts + ((sizes - 1) * j) // chords] = True
+    return keep
 
 
 def secant(arrays: Arrays, built: Built, x: FloatArray) -> Arrays:

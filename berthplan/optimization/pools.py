@@ -10,7 +10,7 @@ hull per pool and year; the levels are integral whenever the in-service variable
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -36,6 +36,8 @@ class PoolBlocks:
     flow: VarBlock
     wait: VarBlock
     levels: list[Level]
+    wait_of: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """The level of each ``pool_wait`` row, in row order (each level's chords in a run)."""
 
 
 def throughput_col(
@@ -156,6 +158,7 @@ def define_pool_wait(m: Model, s: Sets, b: PoolBlocks) -> None:
     if not labels:
         return
     at = np.array(idx, dtype=np.int64)
+    b.wait_of = at
     rows = np.repeat(np.arange(len(labels)), 3)
     cols = np.column_stack([b.flow.start + at, b.level.start + at, b.wait.start + at]).ravel()
     vals = np.column_stack(

@@ -50,9 +50,9 @@ SUB_NODES = 1_000
 LP_SHARE, SUB_SHARE, LNS_SHARE = 0.25, 0.25, 0.2
 """Most of the time limit the LP, the restricted MIP and the local search may each take."""
 
-GUIDE_WAIT = False
-"""Whether RENS's LPs keep the waiting curves' rows on a model with queue pools (measured:
-benchmarks/README.md, "Service levels at national size")."""
+GUIDE_CHORDS: int | None = 0
+"""Of each waiting curve's chords, how many RENS's LPs keep on a model with queue pools
+(None: all; measured: benchmarks/README.md, "Service levels at national size")."""
 
 LNS_ROUNDS = 12
 """Neighbourhoods searched around the RENS plan (0: none)."""
@@ -178,7 +178,7 @@ def _guided(
 def first(backend: Backend, built: Built, arrays: Arrays, options: Options) -> Incumbent | None:
     """RENS on ``built``'s model as the default solve runs it: pool levels free, and the
     pools' guide where it has pools."""
-    pools = for_pools(arrays, built, GUIDE_WAIT)
+    pools = for_pools(arrays, built, GUIDE_CHORDS)
     return rens(backend, arrays, options, free=built.pools.level.cols, guide=pools)
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -532,6 +533,7 @@ def test_missing_folder(tmp_path: Path, instance: Instance) -> None:
         ("targets.csv", "", "targets.csv: cannot read the table"),
         ("solve.json", "{oops", "solve.json: cannot read JSON"),
         ("solve.json", "[]", "solve.json: expected a JSON object"),
+        ("solve.json", None, "solve.json: no such file"),
         ("solve.json", '{"gap": 0, "gap": 1}', "solve.json: duplicate key 'gap'"),
     ],
 )
@@ -639,6 +641,29 @@ def test_imports_no_model_or_solver(plan: Path) -> None:
         check=True,
     )
     assert out.stdout.strip() == ""
+
+
+def test_solve_json_is_read_as_utf8_in_any_locale(plan: Path) -> None:
+    # The C locale without UTF-8 mode reads text as ASCII by default; solve.json is UTF-8.
+    solve = json.loads((plan / "solve.json").read_text(encoding="utf-8"))
+    solve["note"] = "planifié à Zhànjiāng"
+    text = json.dumps(solve, ensure_ascii=False)
+    (plan / "solve.json").write_text(text, encoding="utf-8")
+    code = (
+        "import sys\n"
+        "from berthplan.checker import check_plan\n"
+        "from berthplan.model.io import load\n"
+        "print(check_plan(load(sys.argv[1]), sys.argv[2]).summary())\n"
+    )
+    env = os.environ | {"LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(EXAMPLE), str(plan)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    assert out.stdout.startswith("plan ok: objective 19845.849825")
 
 
 # -- plans written by the solver ----------------------------------------------------------------

@@ -530,6 +530,7 @@ def test_missing_folder(tmp_path: Path, instance: Instance) -> None:
     [
         ("kpis.csv", None, "kpis.csv: no such file"),
         ("spend.csv", "project_id,year,capex\n", "spend.csv: missing column sunk"),
+        ("spend.csv", "project_id,year\n", "spend.csv: missing columns capex, sunk"),
         ("targets.csv", "", "targets.csv: cannot read the table"),
         ("solve.json", "{oops", "solve.json: cannot read JSON"),
         ("solve.json", "[]", "solve.json: expected a JSON object"),

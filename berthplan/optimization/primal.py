@@ -50,7 +50,7 @@ SUB_NODES = 1_000
 LP_SHARE, SUB_SHARE, LNS_SHARE = 0.25, 0.25, 0.2
 """Most of the time limit the LP, the restricted MIP and the local search may each take."""
 
-GUIDE_CHORDS: int | None = 0
+GUIDE_CHORDS: int | None = 2
 """Of each waiting curve's chords, how many RENS's LPs keep on a model with queue pools
 (None: all; measured: benchmarks/README.md, "Service levels at national size")."""
 

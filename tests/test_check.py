@@ -521,8 +521,13 @@ def test_plan_of_another_instance(tmp_path: Path, instance: Instance) -> None:
 
 
 def test_missing_folder(tmp_path: Path, instance: Instance) -> None:
-    with pytest.raises(PlanFolderError, match="no such folder"):
+    with pytest.raises(PlanFolderError) as missing:
         check_plan(instance, tmp_path / "absent")
+    assert str(missing.value) == f"{tmp_path / 'absent'}: no such folder"
+    (tmp_path / "plan.csv").write_text("a file\n", encoding="utf-8")
+    with pytest.raises(PlanFolderError) as a_file:
+        check_plan(instance, tmp_path / "plan.csv")
+    assert str(a_file.value) == f"{tmp_path / 'plan.csv'}: is not a folder"
 
 
 @pytest.mark.parametrize(

@@ -38,6 +38,7 @@ from click.testing import CliRunner
 
 from berthplan.checker import CheckReport, PlanFolderError, Violation, check_plan
 from berthplan.checker.report import at_most, close, show
+from berthplan.checker.tables import read_plan
 from berthplan.cli.check import register
 from berthplan.model.instance import Instance
 from berthplan.model.io import load, loads
@@ -518,6 +519,19 @@ def test_plan_of_another_instance(tmp_path: Path, instance: Instance) -> None:
 
 
 # -- unreadable folders ------------------------------------------------------------------------
+
+
+def test_read_plan_keeps_its_folder_and_rows(plan: Path) -> None:
+    tables = read_plan(plan)
+    assert tables.folder == plan
+    assert [row["project_id"] for row in tables.projects] == [
+        "p1e-ct-3",
+        "p2-ore-1",
+        "p1w-channel",
+        "p1w-ct-a",
+        "p1w-ct-b",
+    ]
+    assert tables.queues is None  # the hand plan has no queue pools
 
 
 def test_missing_folder(tmp_path: Path, instance: Instance) -> None:

@@ -37,6 +37,7 @@ import yaml
 from click.testing import CliRunner
 
 from berthplan.checker import CheckReport, PlanFolderError, Violation, check_plan
+from berthplan.checker.core import context
 from berthplan.checker.report import at_most, close, show
 from berthplan.checker.tables import read_plan
 from berthplan.cli.check import register
@@ -532,6 +533,13 @@ def test_read_plan_keeps_its_folder_and_rows(plan: Path) -> None:
         "p1w-ct-b",
     ]
     assert tables.queues is None  # the hand plan has no queue pools
+
+
+def test_facts_cost_nothing_outside_the_horizon(plan: Path, instance: Instance) -> None:
+    # 2023-2026; p1e-ct-3 spent 1200 (sunk) in 2022, p1w-ct-a spends 1300 in 2027.
+    facts = context(instance, plan).facts
+    assert (facts.capex(2022), facts.capex(2023), facts.capex(2027)) == (0.0, 1600.0, 1300.0)
+    assert (facts.opex(2023), facts.opex(2026), facts.opex(2027)) == (0.0, 30.0, 0.0)
 
 
 def test_missing_folder(tmp_path: Path, instance: Instance) -> None:

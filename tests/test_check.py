@@ -540,6 +540,29 @@ def test_facts_cost_nothing_outside_the_horizon(plan: Path, instance: Instance) 
     facts = context(instance, plan).facts
     assert (facts.capex(2022), facts.capex(2023), facts.capex(2027)) == (0.0, 1600.0, 1300.0)
     assert (facts.opex(2023), facts.opex(2026), facts.opex(2027)) == (0.0, 30.0, 0.0)
+    assert (facts.waiting_cost(2026), facts.waiting_cost(2027)) == (0.0, 0.0)  # no pools
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        # 0.8 in 2026 and 0.8 in 2027: the year after the horizon still needs its row
+        ({"capex": 1.6}, ["kpis: kpis.csv 2027: expected a row, found no row"]),
+        # all 2600 in 2026, a share of 0 in 2027: no spending after the horizon, no row needed
+        ({"spend": [1.0, 0.0]}, []),
+    ],
+)
+def test_a_later_year_needs_a_kpis_row_when_it_spends(
+    tmp_path: Path, change: dict[str, Any], expected: list[str]
+) -> None:
+    def p1w_ct_a(data: dict[str, Any]) -> None:
+        next(p for p in data["projects"] if p["id"] == "p1w-ct-a").update(change)
+
+    inst = variant(p1w_ct_a)
+    tables = hand_tables()
+    tables["kpis"] = edit(tables["kpis"], "2027,,,,,,,1300.000000,,,,1029.721762\n", "")
+    report = check_plan(inst, write_plan(tmp_path / "p", tables, hand_solve(inst)))
+    assert [m for m in messages(report, "kpis") if "2027" in m] == expected
 
 
 def test_missing_folder(tmp_path: Path, instance: Instance) -> None:

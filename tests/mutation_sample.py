@@ -10,6 +10,17 @@ Each module gets its share of the sample in proportion to its mutants (largest r
 round), the names within a module are drawn without replacement, and the whole sample is
 shuffled: any prefix of the output is itself a random sample of every module, so a run cut
 short still measures something.
+
+The module is also a pytest plugin for the checker's mutation runs (docs/testing.md), loaded
+through the environment so that mutmut's configuration, and the results it keeps, stay as
+they are::
+
+    PYTHONPATH=$PWD/tests PYTEST_PLUGINS=mutation_sample nice -n 19 mutmut run ...
+
+mutmut's fork server hands a mutant's tests to pytest in the order of a set; the plugin runs
+them by file, the checker's own three test files first, and by line within a file, so ``-x``
+stops at the first of the precise message tests that kills a mutant. No verdict changes (the
+tests pass in any order), only how soon a killed mutant stops.
 """
 
 from __future__ import annotations
@@ -17,6 +28,11 @@ from __future__ import annotations
 import random
 import sys
 from collections import defaultdict
+
+import pytest
+
+FIRST = ("tests/test_check.py", "tests/test_check_record.py", "tests/test_checker_rules.py")
+"""The test files that run first: the checker's own."""
 
 
 def sample(names: list[str], size: int, seed: int) -> list[str]:
@@ -35,6 +51,18 @@ def sample(names: list[str], size: int, seed: int) -> list[str]:
         out += rng.sample(sorted(by_module[m]), share[m])
     rng.shuffle(out)
     return out
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The checker's test files first, then the others; by file and line (a stable sort)."""
+
+    def key(item: pytest.Item) -> tuple[int, str, int]:
+        path = item.nodeid.split("::")[0]
+        rank = FIRST.index(path) if path in FIRST else len(FIRST)
+        return rank, path, item.location[1] or 0
+
+    items.sort(key=key)
 
 
 def main() -> None:

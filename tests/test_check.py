@@ -833,6 +833,14 @@ MESSAGES = [
         id="route-without-year",
     ),
     pytest.param(
+        "routes",
+        "candidate,skip,,0.000000",
+        "candidate,skip,2024,0.000000",
+        "route_windows",
+        ["route_windows: deep-sea-europe.open_year: expected empty, found 2024"],
+        id="skipped-route-with-a-year",
+    ),
+    pytest.param(
         "projects",
         "1360.377358,1,1",
         "1360.377358,2,0",

@@ -301,6 +301,19 @@ def test_route_too_shallow(tmp_path: Path, year: int, shallow: bool) -> None:
     )
 
 
+def test_a_depth_within_its_tolerance_is_deep_enough(tmp_path: Path) -> None:
+    # The feeder needs 11 m + 1e-9 (DEPTH_TOL) at p1-west, 11 m in 2024: enough, exactly.
+    def shallow_feeder(data: dict[str, Any]) -> None:
+        west_feeder(data)
+        data["routes"][-1]["min_depth_m"] = 11.000000001
+
+    inst = variant(shallow_feeder)
+    tables = hand_tables()
+    tables["routes"] += "west-feeder,,candidate,open,2024,50000.000000,0.000000\n"
+    report = check_plan(inst, write_plan(tmp_path / "p", tables, hand_solve(inst)))
+    assert [v for v in report.violations if v.rule == "depth"] == []
+
+
 def test_hard_berths_target_missed(tmp_path: Path) -> None:
     # 2026: 6 existing + 2 + 1 = 9 berths; p1w-ct-a completes only in 2027.
     def more_berths(data: dict[str, Any]) -> None:
@@ -839,6 +852,16 @@ MESSAGES = [
         "route_windows",
         ["route_windows: deep-sea-europe.open_year: expected empty, found 2024"],
         id="skipped-route-with-a-year",
+    ),
+    pytest.param(
+        # no row for the first route: the next routes are still compared
+        "routes",
+        "near-sea-existing,Existing near-sea services,existing,existing,,12000000.000000,0.000000\n"
+        "dom-south,Weekly domestic service to the south,candidate,open,2023,110000.000000",
+        "dom-south,Weekly domestic service to the south,candidate,open,2023,120000.000000",
+        "route_rows",
+        ["route_rows: dom-south.teu_offered: expected 110000, found 120000"],
+        id="route-row-after-a-missing-one",
     ),
     pytest.param(
         "projects",

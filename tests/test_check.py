@@ -864,6 +864,14 @@ MESSAGES = [
         id="route-row-after-a-missing-one",
     ),
     pytest.param(
+        "routes",
+        "2023,110000.000000,12.346024",
+        "2023,110000.000000,12.5",
+        "route_rows",
+        ["route_rows: dom-south.discounted_cost: expected 12.346024, found 12.5"],
+        id="route-discounted-cost",
+    ),
+    pytest.param(
         "projects",
         "1360.377358,1,1",
         "1360.377358,2,0",

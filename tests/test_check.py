@@ -36,7 +36,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from berthplan.checker import CheckReport, PlanFolderError, Violation, check_plan
+from berthplan.checker import CheckReport, PlanFolderError, Violation, check_plan, costs
 from berthplan.checker.core import context
 from berthplan.checker.report import at_most, close, show
 from berthplan.checker.tables import read_plan
@@ -554,6 +554,15 @@ def test_facts_cost_nothing_outside_the_horizon(plan: Path, instance: Instance) 
     assert (facts.capex(2022), facts.capex(2023), facts.capex(2027)) == (0.0, 1600.0, 1300.0)
     assert (facts.opex(2023), facts.opex(2026), facts.opex(2027)) == (0.0, 30.0, 0.0)
     assert (facts.waiting_cost(2026), facts.waiting_cost(2027)) == (0.0, 0.0)  # no pools
+
+
+def test_no_residual_value_unbuilt_or_switched_off(plan: Path, instance: Instance) -> None:
+    # The example has residual_value off; p1w-ct-b is skipped, p1w-ct-a built.
+    facts = context(instance, plan).facts
+    assert not instance.residual_value and costs.residual_total(facts) == 0.0
+    projects = {p.id: p for p in instance.projects}
+    assert costs.project_residual(facts, projects["p1w-ct-b"]) == 0.0
+    assert costs.project_residual(facts, projects["p1w-ct-a"]) > 0.0
 
 
 @pytest.mark.parametrize(

@@ -314,6 +314,22 @@ def test_a_depth_within_its_tolerance_is_deep_enough(tmp_path: Path) -> None:
     assert [v for v in report.violations if v.rule == "depth"] == []
 
 
+def test_an_existing_berth_of_exactly_10000_dwt_counts(tmp_path: Path) -> None:
+    # p1w-gc's six general cargo berths at 10,000 dwt: the 10,000-ton class includes them, so
+    # berths_10k is 6 more than the hand plan's every year (2023: 6 + 2 + 6 = 14).
+    def ten_thousand(data: dict[str, Any]) -> None:
+        next(b for b in data["berths"] if b["id"] == "p1w-gc")["dwt"] = 10000
+
+    inst = variant(ten_thousand)
+    report = check_plan(inst, write_plan(tmp_path / "p", hand_tables(), hand_solve(inst)))
+    assert [m for m in messages(report, "kpis") if "berths_10k" in m] == [
+        "kpis: berths_10k 2023: expected 14, found 8",
+        "kpis: berths_10k 2024: expected 15, found 9",
+        "kpis: berths_10k 2025: expected 15, found 9",
+        "kpis: berths_10k 2026: expected 15, found 9",
+    ]
+
+
 def test_hard_berths_target_missed(tmp_path: Path) -> None:
     # 2026: 6 existing + 2 + 1 = 9 berths; p1w-ct-a completes only in 2027.
     def more_berths(data: dict[str, Any]) -> None:

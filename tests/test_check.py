@@ -330,6 +330,22 @@ def test_an_existing_berth_of_exactly_10000_dwt_counts(tmp_path: Path) -> None:
     ]
 
 
+def test_a_port_new_routes_target_counts_the_routes_calling_there(tmp_path: Path) -> None:
+    # dom-south calls only p1-east here: it is no new route of P2, whose soft target of one
+    # new route in 2023 is missed by 1 (the other rules' findings are not asserted here).
+    def p1_only(data: dict[str, Any]) -> None:
+        route = next(r for r in data["routes"] if r["id"] == "dom-south")
+        route["calls"] = [c for c in route["calls"] if c["area"] == "p1-east"]
+        target = {"year": 2023, "metric": "new_routes", "port": "P2", "value": 1, "penalty": 1}
+        data["targets"].append(target)
+
+    inst = variant(p1_only)
+    tables = hand_tables()
+    tables["targets"] += "2023,new_routes,P2,1.000000,0.000000,1.000000,false,true\n"
+    report = check_plan(inst, write_plan(tmp_path / "p", tables, hand_solve(inst)))
+    assert messages(report, "targets") == []
+
+
 def test_hard_berths_target_missed(tmp_path: Path) -> None:
     # 2026: 6 existing + 2 + 1 = 9 berths; p1w-ct-a completes only in 2027.
     def more_berths(data: dict[str, Any]) -> None:

@@ -346,6 +346,24 @@ def test_a_port_new_routes_target_counts_the_routes_calling_there(tmp_path: Path
     assert messages(report, "targets") == []
 
 
+def test_a_soft_target_at_penalty_zero_costs_nothing(tmp_path: Path) -> None:
+    # P2's cargo target raised to 31 Mt at penalty 0: missed by 1 Mt in 2026, at no cost.
+    def free_target(data: dict[str, Any]) -> None:
+        target = next(t for t in data["targets"] if t["metric"] == "cargo_tons")
+        target.update(value=31000000, penalty=0)
+
+    inst = variant(free_target)
+    tables = hand_tables()
+    tables["targets"] = edit(
+        tables["targets"],
+        "28000000.000000,30000000.000000,0.000000,false,false",
+        "31000000.000000,30000000.000000,1000000.000000,false,true",
+    )
+    report = check_plan(inst, write_plan(tmp_path / "p", tables, hand_solve(inst)))
+    assert report.violations == []
+    assert report.objective == pytest.approx(OBJECTIVE, abs=1e-6)
+
+
 def test_hard_berths_target_missed(tmp_path: Path) -> None:
     # 2026: 6 existing + 2 + 1 = 9 berths; p1w-ct-a completes only in 2027.
     def more_berths(data: dict[str, Any]) -> None:

@@ -604,6 +604,7 @@ def test_facts_cost_nothing_outside_the_horizon(plan: Path, instance: Instance) 
     assert (facts.capex(2022), facts.capex(2023), facts.capex(2027)) == (0.0, 1600.0, 1300.0)
     assert (facts.opex(2023), facts.opex(2026), facts.opex(2027)) == (0.0, 30.0, 0.0)
     assert (facts.waiting_cost(2026), facts.waiting_cost(2027)) == (0.0, 0.0)  # no pools
+    assert costs.volume_penalty(facts, 2027) == (0.0, 0.0)
 
 
 def test_no_residual_value_unbuilt_or_switched_off(plan: Path, instance: Instance) -> None:

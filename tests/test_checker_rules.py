@@ -16,6 +16,7 @@ end at the capacity: beyond it, it stays at 5,400 (and 54), so those two columns
 from __future__ import annotations
 
 import functools
+import json
 import shutil
 from pathlib import Path
 
@@ -23,6 +24,7 @@ import pytest
 
 import berthplan
 from berthplan.checker import check_plan
+from berthplan.checker.report import show
 from berthplan.model.instance import Instance
 from berthplan.results.outcome import Decisions
 from berthplan.results.plan import Plan
@@ -200,4 +202,20 @@ def test_kpis_without_the_waiting_cost_column(pool_plan: Path, tmp_path: Path) -
     path.write_text("\n".join(cut) + "\n", encoding="utf-8")
     assert [str(v) for v in check_plan(instance("pool-exact"), folder).violations] == [
         f"kpis: waiting_cost {y}: expected a kpis.csv column, found no column" for y in (2024, 2025)
+    ]
+
+
+def test_solve_json_waiting_cost_compared(pool_plan: Path, tmp_path: Path) -> None:
+    # breakdown.waiting_cost (discounted money) raised by 1: the objective rule names it.
+    folder = tmp_path / "tampered"
+    shutil.copytree(pool_plan, folder)
+    solve = json.loads((folder / "solve.json").read_text(encoding="utf-8"))
+    waiting = solve["breakdown"]["waiting_cost"]
+    assert waiting > 0
+    solve["breakdown"]["waiting_cost"] = waiting + 1
+    (folder / "solve.json").write_text(json.dumps(solve), encoding="utf-8")
+    violations = check_plan(instance("pool-exact"), folder).violations
+    assert [str(v) for v in violations] == [
+        f"objective: solve.json:breakdown.waiting_cost: expected {show(waiting)}, "
+        f"found {show(waiting + 1)}"
     ]

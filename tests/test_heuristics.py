@@ -170,6 +170,34 @@ def test_plan_kept_with_a_true_bound_when_the_full_solve_hands_back_nothing() ->
     assert result.bound <= OPTIMA["small-0"]  # the LP relaxation's bound: a true one
 
 
+class _WeakBoundFullSolve(_NoFullSolve):
+    """HiGHS, except that the full solve stops before its root: it hands back the start
+    with a solver's trivial bound (as HiGHS did on national-sl, -10.6 M)."""
+
+    def solve(self, model: Arrays, options: Options) -> Result:
+        if options.cutoff is not None and options.start is not None:
+            value = float(model.c @ options.start + model.offset)
+            return Result(Status.FEASIBLE, options.start, value, -1e7, None, message="limit")
+        return self.inner.solve(model, options)
+
+
+def test_a_full_solve_stopped_early_keeps_the_heuristics_bound() -> None:
+    from berthplan.backends.base import relative_gap
+    from berthplan.optimization.solve import _solve_model
+
+    built = build(load(BENCH / "small-0.yaml"))
+    arrays = built.model.arrays()
+    lp = get("highs").solve(replace(arrays, integer=np.zeros_like(arrays.integer)), Options())
+    assert lp.objective is not None
+    result, _ = _solve_model(built, _WeakBoundFullSolve(), arrays, Options(), "on")  # type: ignore[arg-type]
+    assert result.status == Status.FEASIBLE and result.objective is not None
+    assert result.bound is not None
+    assert result.bound == pytest.approx(lp.objective, rel=1e-9)  # not -1e7
+    assert result.bound <= OPTIMA["small-0"] <= result.objective * (1 + 1e-9)
+    assert result.gap == relative_gap(result.objective, result.bound)
+    assert result.gap is not None and result.gap < 0.5
+
+
 def test_local_search_frees_the_queue_pools_of_its_areas(monkeypatch: pytest.MonkeyPatch) -> None:
     # A pool's level is its berth count and must equal the berths in service: a neighbourhood
     # that freed an area's starts but kept its pools' levels fixed could not build or drop a

@@ -253,7 +253,9 @@ def _solve_model(
 
     full = replace(opts, start=found.x, cutoff=cutoff, progress=watch, prove=True)
     result = backend.solve(arrays, full)
-    if result.has_solution or result.status in (Status.INFEASIBLE, Status.ERROR):
+    if result.has_solution:
+        return _bounded(result, bounds), found.seconds
+    if result.status in (Status.INFEASIBLE, Status.ERROR):
         return result, found.seconds
     return _kept(found, result, bounds), found.seconds
 
@@ -266,6 +268,19 @@ def _report(opts: Options, found: primal.Incumbent) -> None:
     if opts.progress is not None:
         gap = relative_gap(found.objective, found.lp_bound)
         opts.progress(Progress(found.seconds, found.objective, found.lp_bound, gap))
+
+
+def _bounded(result: Result, bounds: list[float]) -> Result:
+    """The full solve's plan with the best true bound seen: stopped before its root LP, a
+    solver reports a bound far below the heuristic's LP relaxation (seen: -10.6 M against
+    1.42 M on national with service levels, a gap of 825 % for a plan within 2 %)."""
+    if result.objective is None or result.status == Status.OPTIMAL:
+        return result
+    bound = max(bounds) if result.bound is None else max(result.bound, *bounds)
+    bound = min(bound, result.objective)
+    if result.bound is not None and bound <= result.bound:
+        return result
+    return replace(result, bound=bound, gap=relative_gap(result.objective, bound))
 
 
 def _kept(found: primal.Incumbent, result: Result, bounds: list[float]) -> Result:

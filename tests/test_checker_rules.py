@@ -219,3 +219,19 @@ def test_solve_json_waiting_cost_compared(pool_plan: Path, tmp_path: Path) -> No
         f"objective: solve.json:breakdown.waiting_cost: expected {show(waiting)}, "
         f"found {show(waiting + 1)}"
     ]
+
+
+def test_solve_json_residual_value_compared(tmp_path: Path) -> None:
+    # tests/data/residual/choice.yaml's optimum (residual value on): its breakdown's credit
+    # (negative, discounted) made 1 larger is named by the objective rule.
+    inst = berthplan.load(Path(__file__).parent / "data" / "residual" / "choice.yaml")
+    folder = berthplan.solve(inst).write(tmp_path / "plan")
+    solve = json.loads((folder / "solve.json").read_text(encoding="utf-8"))
+    credit = solve["breakdown"]["residual_value"]
+    assert credit < 0
+    solve["breakdown"]["residual_value"] = credit + 1
+    (folder / "solve.json").write_text(json.dumps(solve), encoding="utf-8")
+    assert [str(v) for v in check_plan(inst, folder).violations] == [
+        f"objective: solve.json:breakdown.residual_value: expected {show(credit)}, "
+        f"found {show(credit + 1)}"
+    ]

@@ -96,9 +96,9 @@ def test_the_guide_is_a_restriction_and_its_relaxation_a_bound() -> None:
     for chords in (None, 2, 1, 0):
         pools = guide.for_pools(arrays, built, chords)
         assert pools is not None
-        x = _lp(pools.relaxation)
         lp = get("highs").solve(pools.relaxation, Options())
-        restricted = get("highs").solve(pools.restrict(x), Options())
+        assert lp.status == Status.OPTIMAL and lp.x is not None
+        restricted = get("highs").solve(pools.restrict(lp.x), Options())
         assert lp.objective is not None and restricted.objective is not None
         assert restricted.objective >= lp.objective - 1e-6 * abs(lp.objective)
         bounds[chords] = lp.objective

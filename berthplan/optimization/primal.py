@@ -124,9 +124,13 @@ def rens(
     t0 = time.perf_counter()
     limit = options.time_limit
     base = Options(threads=options.threads, seed=options.seed, verbose=False)
-    relaxation = replace(arrays, integer=np.zeros_like(arrays.integer))
+    relaxation = (
+        replace(arrays, integer=np.zeros_like(arrays.integer))
+        if guide is None
+        else guide.relaxation
+    )
     lp = backend.solve(
-        relaxation if guide is None else guide.relaxation,
+        relaxation,
         replace(base, time_limit=None if limit is None else LP_SHARE * limit),
     )
     if lp.status != Status.OPTIMAL or lp.x is None or lp.objective is None:

@@ -273,20 +273,24 @@ def _report(opts: Options, found: primal.Incumbent) -> None:
 def _bounded(result: Result, bounds: list[float]) -> Result:
     """The full solve's plan with the best true bound seen: stopped before its root LP, a
     solver reports a bound far below the heuristic's LP relaxation (seen: -10.6 M against
-    1.42 M on national with service levels, a gap of 825 % for a plan within 2 %)."""
+    1.42 M on national with service levels, a gap of 825 % for a plan within 2.6 %)."""
     if result.objective is None or result.status == Status.OPTIMAL:
         return result
-    bound = max(bounds) if result.bound is None else max(result.bound, *bounds)
-    bound = min(bound, result.objective)
+    bound = _best_bound(result, bounds, result.objective)
     if result.bound is not None and bound <= result.bound:
         return result
     return replace(result, bound=bound, gap=relative_gap(result.objective, bound))
 
 
+def _best_bound(result: Result, bounds: list[float], objective: float) -> float:
+    """The highest of the full solve's bound and the bounds seen, never above ``objective``."""
+    bound = max(bounds) if result.bound is None else max(result.bound, *bounds)
+    return min(bound, objective)
+
+
 def _kept(found: primal.Incumbent, result: Result, bounds: list[float]) -> Result:
     """The heuristics' plan when the full solve handed back none, with the best bound seen."""
-    bound = max(bounds) if result.bound is None else max(result.bound, *bounds)
-    bound = min(bound, found.objective)
+    bound = _best_bound(result, bounds, found.objective)
     message = f"{result.message}; " if result.message else ""
     return Result(
         Status.FEASIBLE,

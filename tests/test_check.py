@@ -974,6 +974,36 @@ MESSAGES = [
         id="throughput-just-above-capacity",
     ),
     pytest.param(
+        "capacity",
+        "2023,P1,p1-west,general,t,4800000.000000,4800000.000000,1.000000",
+        "2023,P1,p1-west,general,t,4800000.000000,-0.500000,0.000000",
+        "capacity",
+        ["capacity: p1-west/general 2023: expected >= 0, found -0.5"],
+        id="throughput-negative",
+    ),
+    pytest.param(
+        # -1e-6 is zero within the absolute tolerance
+        "capacity",
+        "2023,P1,p1-west,general,t,4800000.000000,4800000.000000,1.000000",
+        "2023,P1,p1-west,general,t,4800000.000000,-0.000001,0.000000",
+        "capacity",
+        [],
+        id="throughput-zero-within-its-tolerance",
+    ),
+    pytest.param(
+        # half a TEU at p1-west, where no route calls (offered 0, not a missing figure)
+        "capacity",
+        "2023,P1,p1-west,general,t,4800000.000000,4800000.000000,1.000000",
+        "2023,P1,p1-west,general,t,4800000.000000,4800000.000000,1.000000\n"
+        "2023,P1,p1-west,container,TEU,0.000000,0.500000,",
+        "capacity",
+        [
+            "capacity: p1-west/container 2023: expected <= 0 (1 x capacity), found 0.5",
+            "capacity: p1-west/container 2023: expected <= 0 (TEU offered), found 0.5",
+        ],
+        id="containers-where-no-route-calls",
+    ),
+    pytest.param(
         "projects",
         "p2-ore-1,Main area ore berth,P2,p2-main,new",
         "p2-ore-1,Main ore berth,P1,p2-east,old",

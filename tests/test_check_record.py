@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import berthplan
-from berthplan.checker import check_plan
+from berthplan.checker import check_plan, rules_record
 from berthplan.model.instance import Instance
 
 EXAMPLE = Path(__file__).parent.parent / "instances" / "example.yaml"
@@ -81,3 +81,63 @@ def test_solve_json_fields(solved: tuple[Instance, Path], tmp_path: Path, change
     bad = copy(folder, tmp_path / "bad")
     edit_json(bad, change)
     assert "record" in rules(inst, bad)
+
+
+# -- the record rule's tolerances, edge by edge ----------------------------------------------
+# solve.json alone decides these, so the rule's bound check is called on a bare record. The
+# slack for a bound is BOUND_TOL x max(1, |objective|); a gap is |objective - bound| /
+# max(1, |objective|) (the backends' convention), reported within 1e-6 + 1e-6 x gap; optimal
+# allows the gap asked + 1e-6 + 1e-9 x gap.
+
+
+def bound_messages(**solve: Any) -> list[str]:
+    return [str(v) for v in rules_record._bound(solve)]
+
+
+def test_a_cost_below_one_is_measured_against_one() -> None:
+    # objective 0.5, bound 0: the gap is 0.5 / max(1, 0.5) = 0.5, beyond the 0.3 asked.
+    found = bound_messages(
+        status="optimal", solver_objective=0.5, best_bound=0.0, gap=0.5, options={"gap": 0.3}
+    )
+    assert found == [
+        "record: solve.json:status: expected a gap within 0.3 for optimal (bound 0), found"
+        " optimal at gap 0.5"
+    ]
+
+
+def test_a_gap_exactly_at_the_gap_asked_is_optimal() -> None:
+    # (100 - 99) / 100 = 0.01 = 0.00999899999 + 1e-6 + 1e-9 x 0.01 in floating point, exactly.
+    asked = 0.00999899999
+    assert asked + 1e-6 + 1e-9 * 0.01 == 0.01
+    solve = {"status": "optimal", "solver_objective": 100.0, "best_bound": 99.0}
+    assert bound_messages(**solve, gap=0.01, options={"gap": asked}) == []
+    # half the relative term's width further, and the gap is beyond what optimal allows
+    tighter = 0.01 - 1e-6 - 0.5e-9 * 0.01 - 1e-9 * 0.01
+    assert bound_messages(**solve, options={"gap": tighter}) != []
+    assert bound_messages(**solve, options={"gap": 0.01 - 1e-6 - 0.5e-9 * 0.01}) == []
+
+
+def test_a_bound_above_the_cost_within_its_slack() -> None:
+    objective = 1000.0  # slack 1e-6 x 1000 = 1e-3
+    assert bound_messages(solver_objective=objective, best_bound=objective + 0.5e-3) == []
+    assert bound_messages(solver_objective=objective, best_bound=objective + 2e-3) != []
+    # below a cost of 1 the slack is 1e-6: exactly at it passes, 1.5e-6 above does not
+    edge = 0.5 + rules_record.BOUND_TOL * 1.0
+    assert bound_messages(solver_objective=0.5, best_bound=edge) == []
+    assert bound_messages(solver_objective=0.5, best_bound=0.5 + 1.5e-6) == [
+        "record: solve.json:best_bound: expected <= 0.5 (a lower bound), found 0.500001"
+    ]
+
+
+def test_a_reported_gap_within_its_tolerance() -> None:
+    # cost 1, bound 1: gap 0, tolerance exactly 1e-6
+    assert bound_messages(solver_objective=1.0, best_bound=1.0, gap=1e-6) == []
+    assert bound_messages(solver_objective=1.0, best_bound=1.0, gap=2e-6) != []
+    # cost 1, bound 0: gap 1, tolerance 1e-6 + 1e-6 x 1
+    assert bound_messages(solver_objective=1.0, best_bound=0.0, gap=1.0 + 1.5e-6) == []
+    assert bound_messages(solver_objective=1.0, best_bound=0.0, gap=1.0 + 3e-6) != []
+
+
+def test_a_gap_without_a_bound_is_any_number_from_zero() -> None:
+    assert bound_messages(gap=0.0) == bound_messages(gap=0.5) == []
+    assert bound_messages(gap=-1e-9) == ["record: solve.json:gap: expected >= 0, found -1e-09"]

@@ -235,3 +235,79 @@ def test_solve_json_residual_value_compared(tmp_path: Path) -> None:
         f"objective: solve.json:breakdown.residual_value: expected {show(credit)}, "
         f"found {show(credit + 1)}"
     ]
+
+
+# One port P with areas A and B, general cargo only; no projects, routes or targets.
+TWO_AREAS = """\
+schema_version: 1
+name: two-areas
+horizon: {start: 2030, end: 2030}
+discount_rate: 0.0
+price_year: 2030
+ports:
+  - id: P
+    areas:
+      - {id: A, depth_m: 15.0}
+      - {id: B, depth_m: 15.0}
+berths:
+  - {id: a-gc, area: A, cargo: general, dwt: 20000, capacity: CAP_A}
+  - {id: b-gc, area: B, cargo: general, dwt: 20000, capacity: 1000000}
+"""
+
+
+def capacity_messages(inst: Instance, folder: Path) -> list[str]:
+    return [str(v) for v in check_plan(inst, folder).violations if v.rule == "capacity"]
+
+
+def test_a_capacity_below_one_still_has_a_utilization(tmp_path: Path) -> None:
+    # A's berth handles 0.5 t/yr: utilization 0.5 / 0.5 = 1, not empty (empty is for 0).
+    inst = berthplan.loads(TWO_AREAS.replace("CAP_A", "0.5"), "two-areas.yaml")
+    folder = tmp_path / "plan"
+    Plan(inst, Decisions({}, {})).write(folder)
+    rows = (folder / "capacity.csv").read_text(encoding="utf-8").splitlines()
+    assert "2030,P,A,general,t,0.500000,0.500000,1.000000" in rows
+    assert check_plan(inst, folder).ok
+
+
+def test_a_ceiling_over_two_areas_allows_each_area_its_rounding(tmp_path: Path) -> None:
+    # Demand for P's general cargo 1,500,000 t: A (1,000,000 t) and B (1,000,000 t) handle
+    # 750,000 t each. The ceiling's tolerance is 1e-6 relative (1.5 t) plus 1e-6
+    # absolute per area (two areas): 1,500,001.500002 passes, 1,500,001.500003 does not.
+    text = TWO_AREAS.replace("CAP_A", "1000000")
+    text += "demand:\n  - {port: P, cargo: general, year: 2030, value: 1500000}\n"
+    inst = berthplan.loads(text, "two-areas.yaml")
+    folder = tmp_path / "plan"
+    Plan(inst, Decisions({}, {})).write(folder)
+    path = folder / "capacity.csv"
+    content = path.read_text(encoding="utf-8")
+    row = "2030,P,B,general,t,1000000.000000,750000.000000,0.750000"
+    assert row in content
+    assert check_plan(inst, folder).ok
+    for extra, expected in [("1.5000015", []), ("1.5000030", ["1500001.500003"])]:
+        handled = f"{750000 + float(extra):.7f}"
+        path.write_text(content.replace(row, row.replace("750000.000000", handled)), "utf-8")
+        found = [m.rsplit(" ", 1)[1] for m in capacity_messages(inst, folder)]
+        assert found == expected
+    assert capacity_messages(inst, folder) == [
+        "capacity: P/general 2030: expected <= 1500000 (demand), found 1500001.500003"
+    ]
+
+
+def test_containers_at_an_area_no_route_calls_at(tmp_path: Path) -> None:
+    # B's berth is a container berth and no route calls anywhere: B serves nothing, and
+    # capacity.csv claiming half a TEU there is beyond the TEU offered (none).
+    text = TWO_AREAS.replace("CAP_A", "1000000").replace(
+        "{id: b-gc, area: B, cargo: general", "{id: b-ct, area: B, cargo: container"
+    )
+    inst = berthplan.loads(text, "two-areas.yaml")
+    folder = tmp_path / "plan"
+    Plan(inst, Decisions({}, {})).write(folder)
+    path = folder / "capacity.csv"
+    row = "2030,P,B,container,TEU,1000000.000000,0.000000,0.000000"
+    content = path.read_text(encoding="utf-8")
+    assert row in content
+    assert check_plan(inst, folder).ok
+    path.write_text(content.replace(row, row.replace(",0.000000,", ",0.500000,")), "utf-8")
+    assert capacity_messages(inst, folder) == [
+        "capacity: B/container 2030: expected <= 0 (TEU offered), found 0.5"
+    ]

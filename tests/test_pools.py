@@ -20,6 +20,7 @@ import pytest
 import berthplan
 from berthplan.capacity import wait_ratio
 from berthplan.checker import check_plan
+from berthplan.checker.report import show
 from berthplan.model.instance import Instance
 from berthplan.model.pools import WAIT_ABS, WAIT_REL, pools
 from berthplan.model.sets import Sets
@@ -320,6 +321,18 @@ def test_an_area_can_opt_out_of_pooling(tmp_path: Path) -> None:
     assert row(kpis, year=2025)["cargo_tons"] == pytest.approx(CAP1 + 8_000_000, rel=1e-9)
     plan.write(tmp_path / "plan")
     assert check_plan(inst, tmp_path / "plan").ok
+    # A stays a pool, where max_utilization (2.0 for B's dry bulk) does not apply: A's
+    # throughput at 1.5 x its capacity is beyond it.
+    path = tmp_path / "plan" / "capacity.csv"
+    capacity = pd.read_csv(path, dtype=str, keep_default_na=False)
+    at_a = (capacity["area"] == "A") & (capacity["year"] == "2025")
+    cap = float(capacity.loc[at_a, "capacity"].iloc[0])
+    capacity.loc[at_a, ["throughput", "utilization"]] = [f"{1.5 * cap:.6f}", "1.500000"]
+    capacity.to_csv(path, index=False)
+    found = [str(v) for v in check_plan(inst, tmp_path / "plan").violations if v.rule == "capacity"]
+    assert found == [
+        f"capacity: A/dry_bulk 2025: expected <= {show(cap)} (1 x capacity), found {show(1.5 * cap)}"
+    ]
 
 
 # -- views --------------------------------------------------------------------------------

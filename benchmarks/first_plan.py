@@ -14,8 +14,9 @@ loading the instance. One JSON line per variant goes to ``results/first_plan.jso
 
 ``--patch NAME=VALUE`` (repeatable) sets a constant of :mod:`berthplan.optimization.primal`
 in the case processes (``--patch LNS_SHARE=0.3``), to try a setting against the default.
-``--backend`` (default ``highs``) solves with another backend; only HiGHS reports progress, so
-for the others the table has the final result alone.
+``--backend`` (default ``highs``) solves with another backend; HiGHS and ``ortools:scip``
+report progress (SCIP's through its log), so for the others the table has the final result
+alone.
 
 Variants are the profile's ``heuristic`` option: ``off`` (HiGHS alone), ``on`` (RENS and a
 local search first, the plan handed over as start and cutoff), ``auto`` (the default); and
@@ -180,7 +181,7 @@ def main() -> None:
         found = case(args.instance, args.variant, args.time_limit, args.gap, args.backend, patch)
         line = json.dumps(found)
         # not stdout: a solve abandoned past its limit leaves file descriptor 1 redirected
-        # to its log (berthplan.backends.base.captured_stdout)
+        # to its log (berthplan.backends.logtail.captured_stdout)
         _case_file(args.instance, args.variant).write_text(line + "\n")
         os._exit(0)  # a solver thread left behind (stopped past the limit) must not abort us
     else:

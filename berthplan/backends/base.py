@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
-import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -215,24 +212,6 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
     if objective is None or bound is None or not np.isfinite(bound):
         return None
     return abs(objective - bound) / max(1.0, abs(objective))
-
-
-@contextmanager
-def captured_stdout() -> Iterator[list[str]]:
-    """Capture what native solver code writes to file descriptor 1 (its log), as text."""
-    out: list[str] = []
-    sys.stdout.flush()
-    saved = os.dup(1)
-    with tempfile.TemporaryFile(mode="w+b") as tmp:
-        os.dup2(tmp.fileno(), 1)
-        try:
-            yield out
-        finally:
-            sys.stdout.flush()
-            os.dup2(saved, 1)
-            os.close(saved)
-            tmp.seek(0)
-            out.append(tmp.read().decode("utf-8", "replace"))
 
 
 def budget(options: Options, t0: float) -> float | None:

@@ -26,12 +26,12 @@ from berthplan.backends.base import (
     Result,
     Status,
     budget,
-    captured_stdout,
     relative_gap,
 )
 from berthplan.backends.cpsat_scaling import Scaled, scale
 from berthplan.backends.guard import stoppable
 from berthplan.backends.hints import cp_start, settle
+from berthplan.backends.logtail import captured_stdout
 from berthplan.backends.ortools import ortools_version
 from berthplan.backends.start import prepare
 from berthplan.errors import UsageError

@@ -16,10 +16,10 @@ from berthplan.backends.base import (
     Status,
     Throttle,
     budget,
-    captured_stdout,
     relative_gap,
 )
 from berthplan.backends.guard import stoppable
+from berthplan.backends.logtail import captured_stdout
 from berthplan.backends.start import Start, merge, prepare
 from berthplan.errors import UsageError
 

@@ -25,13 +25,15 @@ from berthplan.backends.base import (
     Options,
     Result,
     Status,
+    Throttle,
     budget,
-    captured_stdout,
 )
 from berthplan.backends.guard import stoppable
 from berthplan.backends.hints import mo_hint, mp_hint, settle
+from berthplan.backends.logtail import captured_stdout
 from berthplan.backends.mathopt import _mathopt_solve, _mo_model, _mo_parameters, _mo_result
 from berthplan.backends.ortools_common import _KINDS, _finish, _ortools
+from berthplan.backends.scip_log import ScipFeed
 from berthplan.backends.start import prepare
 from berthplan.errors import UsageError
 
@@ -180,14 +182,19 @@ class OrToolsBackend:
         start = prepare(model, options if self.capabilities.warm_start else Options())
         response = linear_solver_pb2.MPSolutionResponse()
         code, bad = -1, []
-        with captured_stdout() as out:
+        follow = None
+        if options.progress is not None and self.solver_id == "SCIP":
+            follow = ScipFeed(Throttle(options.progress), start)  # its log, its only report
+        with captured_stdout(follow) as out:
             solver = pywraplp.Solver.CreateSolver(self.solver_id)
             proto = _mp_model(model)
             mp_hint(proto, start)
             error = solver.LoadModelFromProto(proto)
             bad = _rejected_lines(solver, text)
             if not error and not bad:
-                params = _configure(solver, replace(options, time_limit=budget(options, t0)))
+                params = _configure(
+                    solver, replace(options, time_limit=budget(options, t0)), follow is not None
+                )
                 # SCIP stops at InterruptSolve() with its best plan; CBC cannot (returns False)
                 with stoppable(lambda hard: solver.InterruptSolve()):
                     code = solver.Solve(params)
@@ -197,7 +204,8 @@ class OrToolsBackend:
         if error:
             return Result(Status.ERROR, wall_time=time.perf_counter() - t0, message=error)
         wall = time.perf_counter() - t0
-        result = _mp_result(code, response, model, options, wall, "".join(out))
+        log = "".join(out) if options.verbose else ""  # a log read for progress alone is not kept
+        result = _mp_result(code, response, model, options, wall, log)
         return settle(result, model, start, options.gap)
 
     def _solve_mathopt(self, model: Arrays, options: Options) -> Result:
@@ -248,12 +256,13 @@ def _rejected_lines(solver: Any, lines: list[str]) -> list[str]:
     return [x for x in lines if not solver.SetSolverSpecificParametersAsString(x)] or lines
 
 
-def _configure(solver: Any, options: Options) -> Any:
+def _configure(solver: Any, options: Options, log: bool = False) -> Any:
+    """``solver`` set up for ``options``; its log on with ``verbose``, or when ``log``."""
     pywraplp = _ortools("linear_solver.pywraplp")
 
     if options.time_limit is not None:
         solver.SetTimeLimit(max(1, int(np.ceil(options.time_limit * 1000))))
-    if options.verbose:
+    if options.verbose or log:
         solver.EnableOutput()
     params = pywraplp.MPSolverParameters()
     if options.gap is not None:

@@ -22,12 +22,12 @@ from berthplan.backends.base import (
     Result,
     Status,
     budget,
-    captured_stdout,
     read_log,
     relative_gap,
 )
 from berthplan.backends.guard import children, signal_children, stoppable
 from berthplan.backends.hints import settle
+from berthplan.backends.logtail import captured_stdout
 from berthplan.backends.start import Start, prepare
 from berthplan.errors import UsageError
 

@@ -19,9 +19,9 @@ from berthplan.backends.base import (
     Options,
     Result,
     Status,
-    captured_stdout,
     relative_gap,
 )
+from berthplan.backends.logtail import captured_stdout
 from berthplan.errors import UsageError
 
 # scipy.optimize.milp's options besides the common ones; anything else is refused.

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from berthplan.backends.base import captured_stdout
+from berthplan.backends.logtail import captured_stdout
 from berthplan.errors import UsageError
 from berthplan.model.instance import Instance
 from berthplan.optimization.formulation import build

@@ -1,0 +1,95 @@
+"""SCIP's progress, read from its log: ``pywraplp`` gives SCIP no callback.
+
+SCIP prints a row of its display table after each separation round at the root, at each new
+incumbent (a letter or ``*`` before the time names the heuristic that found it) and every
+100 nodes. The table's ``dualbound`` and ``primalbound`` columns are the original problem's
+bounds, the objective's offset included (the final row equals ``Result.objective``), so they
+are the plan's cost like every backend's :class:`~berthplan.backends.base.Progress`.
+Columns are found by the header SCIP repeats every few rows, not by position: SCIP versions
+add columns (``compl.`` came in SCIP 9).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from berthplan.backends.base import Throttle
+from berthplan.backends.start import Start
+
+Row = tuple[float, float | None, float | None]
+"""(SCIP's solving time in s, primal bound or None, dual bound or None)."""
+
+_TIME = re.compile(r"^[^\d\s]?\s*(\d+(?:\.\d+)?)([smhd])$")
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+class ScipLog:
+    """SCIP's log text, fed in pieces of any size, as the rows of its display table."""
+
+    def __init__(self) -> None:
+        self._rest = ""
+        self._columns: tuple[int, int] | None = None  # (primalbound, dualbound)
+
+    def feed(self, text: str) -> list[Row]:
+        """The table rows completed by ``text`` (a line split across pieces waits for its end).
+
+        Parameters
+        ----------
+        text
+            The log's next piece.
+
+        Returns
+        -------
+        list of Row
+            One per complete table row, in order; headers and other lines give none.
+        """
+        lines = (self._rest + text).split("\n")
+        self._rest = lines.pop()
+        rows = (self._row(line) for line in lines)
+        return [row for row in rows if row is not None]
+
+    def _row(self, line: str) -> Row | None:
+        cells = [cell.strip() for cell in line.split("|")]
+        if len(cells) < 3:
+            return None
+        if cells[0] == "time":
+            has = "primalbound" in cells and "dualbound" in cells
+            self._columns = (cells.index("primalbound"), cells.index("dualbound")) if has else None
+            return None
+        if self._columns is None or len(cells) <= max(self._columns):
+            return None
+        seconds = _seconds(cells[0])
+        if seconds is None:
+            return None
+        primal, dual = (_bound(cells[i]) for i in self._columns)
+        return seconds, primal, dual
+
+
+def _seconds(cell: str) -> float | None:
+    found = _TIME.match(cell)
+    return None if found is None else float(found[1]) * _UNITS[found[2]]
+
+
+def _bound(cell: str) -> float | None:
+    try:
+        value = float(cell)
+    except ValueError:  # "--": none yet
+        return None
+    return value if math.isfinite(value) and abs(value) < 1e20 else None  # SCIP's infinity
+
+
+class ScipFeed:
+    """A log follower that forwards SCIP's rows to a :class:`Throttle`.
+
+    SCIP is given the start as a hint, never a cutoff, so its dual bound stands as it is;
+    the start's plan counts as an incumbent from the first row on, as it will in the result.
+    """
+
+    def __init__(self, throttle: Throttle, start: Start) -> None:
+        self.log, self.throttle, self.start = ScipLog(), throttle, start
+
+    def __call__(self, text: str) -> None:
+        for seconds, primal, dual in self.log.feed(text):
+            known = [v for v in (primal, self.start.value) if v is not None]
+            self.throttle(seconds, min(known) if known else None, dual)

@@ -311,3 +311,49 @@ def test_containers_at_an_area_no_route_calls_at(tmp_path: Path) -> None:
     assert capacity_messages(inst, folder) == [
         "capacity: B/container 2030: expected <= 0 (TEU offered), found 0.5"
     ]
+
+
+def test_a_pool_above_occupancy_one_still_has_its_charged_waiting_checked(
+    pool_plan: Path, tmp_path: Path
+) -> None:
+    # 2025 at 20,000,000 t: 400 calls on two berths, occupancy 400 x 40 / 16,000 = 1, so W/S
+    # and the hours that follow from it are not numbers (the limit says so); the charged
+    # waiting is still the interpolant (5,400 beyond the capacity), and 5,000 is not it.
+    folder = tmp_path / "plan"
+    shutil.copytree(pool_plan, folder)
+    for table, old, new in [
+        ("capacity.csv", ",12000000.000000,12000000.000000,1.000000", ",12000000.000000,20000000.000000,1.666667"),
+        ("queues.csv", "5400.000000,5400.000000,54.000000", "5400.000000,5000.000000,54.000000"),
+    ]:  # fmt: skip
+        path = folder / table
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    messages = [str(v) for v in check_plan(instance("pool-exact"), folder).violations]
+    assert q("charged_wait_hours", "5400", "5000") in messages
+    assert (
+        "queues: A/dry_bulk.wait_ratio 2025: expected W/S <= 0.5625 (throughput <= 12000000),"
+        " found unbounded (occupancy >= 1) at 20000000"
+    ) in messages
+
+
+def test_a_pool_without_berths_cannot_handle_half_a_tonne(tmp_path: Path) -> None:
+    # pool-exact without its existing berth and its targets, nothing built: the pool at A has
+    # no berth in either year. capacity.csv claiming 0.5 t there is beyond any W/S.
+    text = (BOUNDARY / "pool-exact.yaml").read_text(encoding="utf-8")
+    text = text[text.index("schema_version") : text.index("\ntargets:") + 1]
+    text = text.replace(
+        "berths:\n  - {id: a1, area: A, cargo: dry_bulk, dwt: 50000, capacity: 1}\n", ""
+    )
+    inst = berthplan.loads(text, "no-berth.yaml")
+    folder = tmp_path / "plan"
+    Plan(inst, Decisions({}, {})).write(folder)
+    assert check_plan(inst, folder).ok
+    path = folder / "capacity.csv"
+    path.write_text(
+        path.read_text(encoding="utf-8") + "2025,P,A,dry_bulk,t,0.000000,0.500000,\n",
+        encoding="utf-8",
+    )
+    queues = [str(v) for v in check_plan(inst, folder).violations if v.rule == "queues"]
+    assert (
+        "queues: A/dry_bulk.wait_ratio 2025: expected W/S <= 0.5625 (throughput <= 0), found"
+        " unbounded (occupancy >= 1) at 0.5"
+    ) in queues

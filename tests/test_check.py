@@ -1005,6 +1005,24 @@ MESSAGES = [
     ),
     pytest.param(
         "projects",
+        "p1w-channel,West channel deepening,P1,p1-west,preliminary,build,2024,2024,2025,800.000000,800.000000,754.716981,0,0\n",
+        "p1w-channel,West channel deepening,P1,p1-west,preliminary,build,2024,2024,2025,800.000000,800.000000,754.716981,0,0\n"
+        * 2,
+        "coverage",
+        ["coverage: p1w-channel: expected one row in projects.csv, found 2 rows"],
+        id="project-row-twice",
+    ),
+    pytest.param(
+        # p1e-ct-3 is ongoing, its start fixed at 2021: a window of one year
+        "projects",
+        "p1e-ct-3,East container terminal phase III,P1,p1-east,ongoing,build,2021,2023,2024",
+        "p1e-ct-3,East container terminal phase III,P1,p1-east,ongoing,build,2022,2024,2025",
+        "start_windows",
+        ["start_windows: p1e-ct-3 2022: expected start in 2021, found 2022"],
+        id="start-outside-a-one-year-window",
+    ),
+    pytest.param(
+        "projects",
         "p2-ore-1,Main area ore berth,P2,p2-main,new",
         "p2-ore-1,Main ore berth,P1,p2-east,old",
         "project_rows",

@@ -638,6 +638,22 @@ def test_a_later_year_needs_a_kpis_row_when_it_spends(
     assert [m for m in messages(report, "kpis") if "2027" in m] == expected
 
 
+def test_a_spend_share_of_zero_needs_no_row(tmp_path: Path) -> None:
+    # p1w-ct-a spends all 2600 in 2026 and a share of 0 in 2027: spend.csv without a 2027 row
+    def p1w_ct_a(data: dict[str, Any]) -> None:
+        next(p for p in data["projects"] if p["id"] == "p1w-ct-a").update(spend=[1.0, 0.0])
+
+    inst = variant(p1w_ct_a)
+    tables = hand_tables()
+    tables["spend"] = edit(
+        tables["spend"],
+        "p1w-ct-a,2026,1300.000000,false\np1w-ct-a,2027,1300.000000,false\n",
+        "p1w-ct-a,2026,2600.000000,false\n",
+    )
+    report = check_plan(inst, write_plan(tmp_path / "p", tables, hand_solve(inst)))
+    assert [m for m in messages(report, "budget") if "spend" in m] == []
+
+
 def test_missing_folder(tmp_path: Path, instance: Instance) -> None:
     with pytest.raises(PlanFolderError) as missing:
         check_plan(instance, tmp_path / "absent")
@@ -1020,6 +1036,44 @@ MESSAGES = [
         "start_windows",
         ["start_windows: p1e-ct-3 2022: expected start in 2021, found 2022"],
         id="start-outside-a-one-year-window",
+    ),
+    pytest.param(
+        # p1w-channel's row missing (not committed: nothing to say here), p1w-ct-a after it
+        # started outside its window: still checked
+        "projects",
+        "p1w-channel,West channel deepening,P1,p1-west,preliminary,build,2024,2024,2025,800.000000,800.000000,754.716981,0,0"
+        "\n"
+        'p1w-ct-a,"West container berths, option A",P1,p1-west,candidate,build,2026,2027,2028,2600.000000,1300.000000,2121.226830,2,2',
+        'p1w-ct-a,"West container berths, option A",P1,p1-west,candidate,build,2030,2031,2032,2600.000000,1300.000000,2121.226830,2,2',
+        "start_windows",
+        ["start_windows: p1w-ct-a 2030: expected start in 2024-2026, found 2030"],
+        id="project-row-after-a-missing-one",
+    ),
+    pytest.param(
+        "spend",
+        "p2-ore-1,2023,700.000000,false\n",
+        "p2-ore-1,2023,700.000000,false\n" * 2,
+        "budget",
+        ["budget: p2-ore-1.spend 2023: expected one row, found 700.000000"],
+        id="spend-row-twice",
+    ),
+    pytest.param(
+        # 2023 is the horizon's first year: spending in it is not sunk
+        "spend",
+        "p2-ore-1,2023,700.000000,false",
+        "p2-ore-1,2023,700.000000,true",
+        "budget",
+        ["budget: p2-ore-1.sunk 2023: expected false, found true"],
+        id="spend-sunk-in-the-first-year",
+    ),
+    pytest.param(
+        # a row of 0 in a year the project spends nothing is true, and accepted
+        "spend",
+        "p2-ore-1,2024,700.000000,false\n",
+        "p2-ore-1,2024,700.000000,false\np2-ore-1,2025,0.000000,false\n",
+        "budget",
+        [],
+        id="spend-row-of-zero",
     ),
     pytest.param(
         "projects",

@@ -1050,6 +1050,25 @@ MESSAGES = [
         id="project-row-after-a-missing-one",
     ),
     pytest.param(
+        # the same, p1w-ct-a's capex changed: its columns are still checked
+        "projects",
+        "p1w-channel,West channel deepening,P1,p1-west,preliminary,build,2024,2024,2025,800.000000,800.000000,754.716981,0,0"
+        "\n"
+        'p1w-ct-a,"West container berths, option A",P1,p1-west,candidate,build,2026,2027,2028,2600.000000,1300.000000,2121.226830,2,2',
+        'p1w-ct-a,"West container berths, option A",P1,p1-west,candidate,build,2026,2027,2028,2500.000000,1300.000000,2121.226830,2,2',
+        "project_rows",
+        ["project_rows: p1w-ct-a.capex: expected 2600, found 2500"],
+        id="project-columns-after-a-missing-row",
+    ),
+    pytest.param(
+        "routes",
+        "dom-south,Weekly domestic service to the south,candidate,open,2023,110000.000000,12.346024\n",
+        "",
+        "coverage",
+        ["coverage: dom-south: expected one row in routes.csv, found no row"],
+        id="route-row-missing",
+    ),
+    pytest.param(
         "spend",
         "p2-ore-1,2023,700.000000,false\n",
         "p2-ore-1,2023,700.000000,false\n" * 2,

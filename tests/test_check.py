@@ -638,6 +638,21 @@ def test_a_later_year_needs_a_kpis_row_when_it_spends(
     assert [m for m in messages(report, "kpis") if "2027" in m] == expected
 
 
+def test_no_waiting_cost_after_the_horizon(tmp_path: Path, instance: Instance) -> None:
+    # kpis.csv with a waiting_cost column (0 in the horizon): the 2027 row may not charge any
+    lines = KPIS.splitlines()
+    rows = [f"{line},0.000000" for line in lines[1:5]] + [f"{lines[5]},5.000000"]
+    tampered = "\n".join([f"{lines[0]},waiting_cost", *rows]) + "\n"
+    report = check_tampered(tmp_path, instance, "kpis", KPIS, tampered)
+    assert messages(report, "kpis") == [
+        "kpis: waiting_cost 2027: expected empty or 0, found 5.000000"
+    ]
+    report = check_tampered(
+        tmp_path / "zero", instance, "kpis", KPIS, tampered.replace(",5.000000\n", ",0\n")
+    )
+    assert report.ok
+
+
 def test_a_spend_share_of_zero_needs_no_row(tmp_path: Path) -> None:
     # p1w-ct-a spends all 2600 in 2026 and a share of 0 in 2027: spend.csv without a 2027 row
     def p1w_ct_a(data: dict[str, Any]) -> None:
@@ -1067,6 +1082,15 @@ MESSAGES = [
         "coverage",
         ["coverage: dom-south: expected one row in routes.csv, found no row"],
         id="route-row-missing",
+    ),
+    pytest.param(
+        # after the horizon capex is still recomputed (p1w-ct-a's second 1300 in 2027)
+        "kpis",
+        "2027,,,,,,,1300.000000,",
+        "2027,,,,,,,1200.000000,",
+        "kpis",
+        ["kpis: capex 2027: expected 1300, found 1200"],
+        id="capex-after-the-horizon",
     ),
     pytest.param(
         "spend",

@@ -83,6 +83,40 @@ def test_highs_reports_incumbents_that_end_at_the_plans_cost(medium: Path) -> No
     assert [p.elapsed for p in seen] == sorted(p.elapsed for p in seen)
 
 
+BENCH = Path(__file__).parent.parent / "instances" / "bench"
+
+
+@pytest.mark.parametrize(
+    ("backend", "rel"),
+    [
+        ("ortools:scip", 1e-6),  # read from SCIP's log: 7 significant digits
+        ("ortools:cpsat", 1e-9),  # the model's own objective at each CP-SAT solution
+    ],
+)
+def test_other_backends_report_plans_and_bounds(backend: str, rel: float) -> None:
+    from berthplan.backends import get
+    from berthplan.model.io import load
+    from berthplan.optimization.profiles import Profile
+    from berthplan.optimization.solve import solve
+
+    if not get(backend).available()[0]:
+        pytest.skip(f"{backend} is not installed")
+    seen: list[Progress] = []
+    quiet = Profile(backend=backend, verbose=False, heuristic="off")
+    plan = solve(load(BENCH / "small-0.yaml"), quiet, gap=0.0, time_limit=60, progress=seen.append)
+    assert plan.objective == pytest.approx(
+        21846.023098, rel=1e-6
+    )  # the optimum (CP-SAT: its grid's)
+    assert plan.info.log == ""  # a log read for progress alone is not kept without verbose
+    plans = [p.incumbent for p in seen if p.incumbent is not None]
+    assert plans, seen
+    assert plans == sorted(plans, reverse=True)
+    assert plans[-1] >= plan.objective * (1 - rel)
+    for p in seen:
+        assert p.bound is None or p.bound <= plan.objective * (1 + rel)
+    assert [p.elapsed for p in seen] == sorted(p.elapsed for p in seen)
+
+
 def _solve(medium: Path, out: Path) -> Any:
     args = ["solve", str(medium), "--out", str(out), "--gap", "1e-3", "--threads", "1"]
     return CliRunner().invoke(main, args)

@@ -11,12 +11,9 @@ import os
 import tempfile
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
-from berthplan.backends import get
-from berthplan.backends.base import Progress
 from berthplan.backends.logtail import captured_stdout, following
 from berthplan.backends.scip_log import ScipLog
 
@@ -127,29 +124,3 @@ def test_a_failing_follower_never_breaks_the_capture() -> None:
     with captured_stdout(boom) as out:
         os.write(1, b"solver says hi\n")
     assert out == ["solver says hi\n"]
-
-
-BENCH = Path(__file__).parent.parent / "instances" / "bench"
-
-
-def test_scip_reports_its_progress() -> None:
-    backend = get("ortools:scip")
-    if not backend.available()[0]:
-        pytest.skip("OR-Tools' SCIP is not installed")
-    from berthplan.model.io import load
-    from berthplan.optimization.profiles import Profile
-    from berthplan.optimization.solve import solve
-
-    seen: list[Progress] = []
-    quiet = Profile(backend="ortools:scip", verbose=False)
-    plan = solve(load(BENCH / "small-0.yaml"), quiet, gap=0.0, progress=seen.append)
-    assert plan.objective == pytest.approx(21846.023098, rel=1e-9)  # the proven optimum
-    assert plan.info.log == ""  # read for progress, not kept without verbose
-    plans = [p.incumbent for p in seen if p.incumbent is not None]
-    assert plans, seen
-    # SCIP's table shows 7 significant digits: the rows end at the plan's cost within that
-    assert plans[-1] == pytest.approx(plan.objective, rel=1e-6)
-    assert plans == sorted(plans, reverse=True)
-    for p in seen:
-        assert p.bound is None or p.bound <= plan.objective * (1 + 1e-6)
-    assert [p.elapsed for p in seen] == sorted(p.elapsed for p in seen)

@@ -25,6 +25,7 @@ from berthplan.backends.base import (
     Options,
     Result,
     Status,
+    Throttle,
     budget,
     relative_gap,
 )
@@ -33,7 +34,7 @@ from berthplan.backends.guard import stoppable
 from berthplan.backends.hints import cp_start, settle
 from berthplan.backends.logtail import captured_stdout
 from berthplan.backends.ortools import ortools_version
-from berthplan.backends.start import prepare
+from berthplan.backends.start import Start, prepare
 from berthplan.errors import UsageError
 
 _KINDS = {"OPTIMAL": Status.OPTIMAL, "FEASIBLE": Status.FEASIBLE,
@@ -129,11 +130,46 @@ class CpSatBackend:
         with captured_stdout() as out:
             wrapper = cmh.SolveWrapper()
             wrapper.set_parameters(params)
+            if options.progress is not None:
+                reports = _reporter(Throttle(options.progress), scaled, model, start)
+                wrapper.add_solution_callback(reports)
+                wrapper.add_best_bound_callback(reports.bound)
             with stoppable(lambda hard: wrapper.stop_search()):  # keeps its best plan
                 response = wrapper.solve(proto)
         wall = time.perf_counter() - t0
         result = _result(response, scaled, model, options, wall, "".join(out))
         return settle(result, model, start, options.gap, cut)
+
+
+def _reporter(throttle: Throttle, s: Scaled, model: Arrays, start: Start) -> Any:
+    """A CP-SAT solution callback that also takes its bound callback's values (``.bound``).
+
+    Reports the model's own objective at each solution (its columns off the grid) and the
+    bound as :func:`_result` reads it; under a cutoff (:func:`cp_start`), the start's plan
+    until CP-SAT beats it and the bound capped at the cutoff, as HiGHS's reports are.
+    """
+    cmh = import_module("ortools.sat.python.cp_model_helper")
+    t0 = time.perf_counter()
+
+    class Reports(cmh.SolutionCallback):  # type: ignore[misc,name-defined]
+        plan: float | None = start.value
+        best: float | None = None
+
+        def OnSolutionCallback(self) -> None:  # CP-SAT calls it by this name
+            x = np.array(self.Response().solution, dtype=float) * s.unit
+            value = float(model.c @ x + model.offset)
+            self.plan = value if self.plan is None else min(self.plan, value)
+            self.send()
+
+        def bound(self, scaled: float) -> None:
+            value = float(scaled) / 10.0**s.obj_digits + model.offset - s.rounding_bound
+            self.best = value if start.limit is None else min(value, start.limit)
+            self.send()
+
+        def send(self) -> None:
+            throttle(time.perf_counter() - t0, self.plan, self.best)
+
+    return Reports()
 
 
 def _result(

@@ -364,6 +364,38 @@ def test_a_soft_target_at_penalty_zero_costs_nothing(tmp_path: Path) -> None:
     assert report.objective == pytest.approx(OBJECTIVE, abs=1e-6)
 
 
+@pytest.mark.parametrize(("listed", "ok"), [(1000001.00002, True), (1000001.00004, False)])
+def test_a_listed_shortfall_within_the_years_tolerance(
+    tmp_path: Path, listed: float, ok: bool
+) -> None:
+    # The same 1 Mt shortfall listed in solve.json. Its tolerance is 1e-6 relative (1 t) plus
+    # 1e-6 absolute per unit of 2026's scale, 1 + 3 capacity rows x 10 t per TEU = 31:
+    # 1,000,001.000031 t.
+    def free_target(data: dict[str, Any]) -> None:
+        target = next(t for t in data["targets"] if t["metric"] == "cargo_tons")
+        target.update(value=31000000, penalty=0)
+
+    inst = variant(free_target)
+    tables = hand_tables()
+    tables["targets"] = edit(
+        tables["targets"],
+        "28000000.000000,30000000.000000,0.000000,false,false",
+        "31000000.000000,30000000.000000,1000000.000000,false,true",
+    )
+    solve = hand_solve(inst)
+    solve["shortfalls"] = [
+        {"year": 2026, "metric": "cargo_tons", "port": "P2", "shortfall": listed}
+    ]
+    report = check_plan(inst, write_plan(tmp_path / "p", tables, solve))
+    assert [str(v) for v in report.violations] == (
+        []
+        if ok
+        else [
+            "targets: solve.json:shortfalls.cargo_tons[P2] 2026: expected 1000000, found 1000001.00004"
+        ]
+    )
+
+
 def test_hard_berths_target_missed(tmp_path: Path) -> None:
     # 2026: 6 existing + 2 + 1 = 9 berths; p1w-ct-a completes only in 2027.
     def more_berths(data: dict[str, Any]) -> None:

@@ -364,11 +364,12 @@ def test_a_soft_target_at_penalty_zero_costs_nothing(tmp_path: Path) -> None:
     assert report.objective == pytest.approx(OBJECTIVE, abs=1e-6)
 
 
+@pytest.mark.parametrize("table", [False, True])
 @pytest.mark.parametrize(("listed", "ok"), [(1000001.00002, True), (1000001.00004, False)])
-def test_a_listed_shortfall_within_the_years_tolerance(
-    tmp_path: Path, listed: float, ok: bool
+def test_a_shortfall_within_the_years_tolerance(
+    tmp_path: Path, listed: float, ok: bool, table: bool
 ) -> None:
-    # The same 1 Mt shortfall listed in solve.json. Its tolerance is 1e-6 relative (1 t) plus
+    # The same 1 Mt shortfall, listed in solve.json or in targets.csv. Its tolerance is 1e-6 relative (1 t) plus
     # 1e-6 absolute per unit of 2026's scale, 1 + 3 capacity rows x 10 t per TEU = 31:
     # 1,000,001.000031 t.
     def free_target(data: dict[str, Any]) -> None:
@@ -382,18 +383,18 @@ def test_a_listed_shortfall_within_the_years_tolerance(
         "28000000.000000,30000000.000000,0.000000,false,false",
         "31000000.000000,30000000.000000,1000000.000000,false,true",
     )
+    if table:  # the shortfall in targets.csv instead, with the same tolerance
+        tables["targets"] = edit(
+            tables["targets"], ",1000000.000000,false,true", f",{listed:.5f},false,true"
+        )
     solve = hand_solve(inst)
-    solve["shortfalls"] = [
-        {"year": 2026, "metric": "cargo_tons", "port": "P2", "shortfall": listed}
-    ]
-    report = check_plan(inst, write_plan(tmp_path / "p", tables, solve))
-    assert [str(v) for v in report.violations] == (
-        []
-        if ok
-        else [
-            "targets: solve.json:shortfalls.cargo_tons[P2] 2026: expected 1000000, found 1000001.00004"
-        ]
+    solve["shortfalls"] = (
+        [] if table else [{"year": 2026, "metric": "cargo_tons", "port": "P2", "shortfall": listed}]
     )
+    report = check_plan(inst, write_plan(tmp_path / "p", tables, solve))
+    where = "cargo_tons[P2].shortfall" if table else "solve.json:shortfalls.cargo_tons[P2]"
+    expected = f"targets: {where} 2026: expected 1000000, found 1000001.00004"
+    assert [str(v) for v in report.violations] == ([] if ok else [expected])
 
 
 def test_hard_berths_target_missed(tmp_path: Path) -> None:
@@ -1123,6 +1124,15 @@ MESSAGES = [
         "kpis",
         ["kpis: capex 2027: expected 1300, found 1200"],
         id="capex-after-the-horizon",
+    ),
+    pytest.param(
+        # 8 berths against a target of 8: met exactly, so binding may be either
+        "targets",
+        "2023,berths_10k,,8.000000,8.000000,0.000000,true,true",
+        "2023,berths_10k,,8.000000,8.000000,0.000000,true,false",
+        "targets",
+        [],
+        id="binding-either-way-at-the-target",
     ),
     pytest.param(
         "spend",

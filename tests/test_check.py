@@ -1756,6 +1756,16 @@ SOLVE_MESSAGES = [
         id="solver-objective",
     ),
     pytest.param(
+        {"objective": 19000.1234567},
+        "objective: solve.json:objective: expected 19845.849825, found 19000.123457",
+        id="objective-wrong",
+    ),
+    pytest.param(
+        {"solver_objective": OBJECTIVE + 2},
+        "objective: solve.json:solver_objective: expected 19845.849825, found 19847.849825",
+        id="solver-objective-off-by-2",
+    ),
+    pytest.param(
         {"objective": "abc"},
         "objective: solve.json:objective: expected 19845.849825, found abc",
         id="objective-text",
@@ -1826,6 +1836,52 @@ def test_optimal_within_its_gap(tmp_path: Path, instance: Instance) -> None:
     solve |= {"solver_objective": OBJECTIVE, "best_bound": OBJECTIVE * (1 - 5e-5)}
     solve |= {"gap": 5e-5, "options": {"gap": 1e-4}}
     assert check_plan(instance, write_plan(tmp_path / "p", hand_tables(), solve)).ok
+
+
+def _edge(total: float, rel: float, absolute: float, excess: float) -> float:
+    """A value above ``total`` by its tolerance (``rel`` of the larger, plus ``absolute``)
+    and ``excess`` more."""
+    return (total + absolute) / (1 - rel) + excess
+
+
+@pytest.mark.parametrize(("excess", "ok"), [(-2e-6, True), (2e-6, False)])
+@pytest.mark.parametrize("where", ["objective", "breakdown", "solver_objective"])
+def test_objective_figures_within_their_tolerance(
+    tmp_path: Path, instance: Instance, plan: Path, where: str, excess: float, ok: bool
+) -> None:
+    # Every objective figure is compared with an absolute tolerance of 1e-6 per cost year
+    # (2023-2027: 5e-6), plus 1e-6 relative (solve.json's objective and breakdown) or 1e-5
+    # (the solver's own objective: solver tolerances). 2e-6 inside it passes, 2e-6 beyond
+    # it does not; with the absolute part 1e-6 alone both would fail.
+    facts = context(instance, plan).facts
+    capex = costs.breakdown(facts)["capex"]
+    total = check_plan(instance, plan).objective
+    assert total is not None
+    solve = hand_solve(instance)
+    if where == "objective":
+        solve["objective"] = _edge(total, 1e-6, 5e-6, excess)
+    elif where == "breakdown":
+        solve["breakdown"] = dict(BREAKDOWN, capex=_edge(capex, 1e-6, 5e-6, excess))
+    else:
+        solve["solver_objective"] = _edge(total, 1e-5, 5e-6, excess)
+    report = check_plan(instance, write_plan(tmp_path / "p", hand_tables(), solve))
+    assert report.ok is ok, [str(v) for v in report.violations]
+
+
+def test_a_feasible_plan_exactly_at_its_solver_objectives_tolerance(
+    tmp_path: Path, instance: Instance, plan: Path
+) -> None:
+    # feasible: the recomputed cost may exceed the solver's by its tolerance, 1e-5 x the cost
+    # + 5e-6; this solver objective sits exactly on it in floating point (total == found +
+    # slack), the closest case there is.
+    total = check_plan(instance, plan).objective
+    assert total == 19845.84982542045
+    found = 19845.651361922195
+    assert total == found + (1e-5 * max(found, total) + 1e-6 * 5)
+    solve = hand_solve(instance, "feasible") | {"solver_objective": found}
+    assert check_plan(instance, write_plan(tmp_path / "p", hand_tables(), solve)).ok
+    solve["solver_objective"] = found - 1e-6
+    assert not check_plan(instance, write_plan(tmp_path / "q", hand_tables(), solve)).ok
 
 
 def test_feasible_objective_below_the_plan(tmp_path: Path, instance: Instance) -> None:

@@ -71,6 +71,42 @@ def test_risk_averse_plan_builds_early() -> None:
     assert two.measures["evpi"] is None  # defined for risk-neutral plans only
 
 
+def test_a_start_in_the_last_committed_year_is_first_stage() -> None:
+    # --commit-years 2: 2031, the last committed year, is first stage too: `late` is decided
+    # before the demand is known, like `early`. Enumeration (both scenarios alike):
+    #   neither: low 0, high 240 (1 Mt unserved in 2031 and 2032)      E = 120
+    #   early:   low 100, high 100                                      E = 100
+    #   late:    low 60, high 60 + 120 (2031 unserved) = 180            E = 120
+    #   both:    low 160, high 160                                      E = 160
+    # RP = 100 with `early` alone (with one committed year, 90: `late` was recourse).
+    base = load(TINY)
+    two = solve_two_stage(base, load_uncertainty(LOW_HIGH, base), 2)
+    assert two.measures["objective"] == pytest.approx(100.0, abs=1e-6)
+    assert two.measures["solver_objective"] == pytest.approx(100.0, abs=1e-6)
+    assert two.commitment == Commitment(before=2032, starts={"early": 2030})
+    low, high = two.recourse
+    assert (low.cost, high.cost) == pytest.approx((100.0, 100.0), abs=1e-6)
+    assert low.plan.decisions.starts == high.plan.decisions.starts == {"early": 2030, "late": None}
+
+
+@pytest.mark.parametrize(
+    ("weight", "objective", "early"),
+    [(0.1, 99.0, False), (1 / 9, 100.0, None), (0.125, 100.0, True)],
+)
+def test_risk_weight_around_the_tie(weight: float, objective: float, early: bool | None) -> None:
+    # CVaR level 0.5 (the high scenario): (1 - w) E + w CVaR. Not `early`: (1 - w) 90 + w 180
+    # = 90 + 90 w; `early`: 100 whatever w. They tie at w = 1/9 (objective 100, either plan
+    # optimal); below it `early` is not built (0.1: 99), above it it is (0.125: 100 against
+    # 101.25).
+    base = load(TINY)
+    unc = load_uncertainty(LOW_HIGH, base)
+    two = solve_two_stage(base, unc, 1, risk=Risk(weight=weight, level=0.5))
+    assert two.measures["objective"] == pytest.approx(objective, abs=1e-6)
+    assert two.measures["solver_objective"] == pytest.approx(objective, abs=1e-6)
+    if early is not None:
+        assert ("early" in two.commitment.starts) is early
+
+
 def test_cvar_of_a_discrete_distribution() -> None:
     costs, p = np.array([0.0, 10.0, 40.0, 100.0]), np.array([0.4, 0.3, 0.2, 0.1])
     assert cvar(costs, p, 0.9) == pytest.approx(100.0)  # the worst 10 %

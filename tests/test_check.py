@@ -346,19 +346,28 @@ def test_a_port_new_routes_target_counts_the_routes_calling_there(tmp_path: Path
     assert messages(report, "targets") == []
 
 
-def test_a_soft_target_at_penalty_zero_costs_nothing(tmp_path: Path) -> None:
-    # P2's cargo target raised to 31 Mt at penalty 0: missed by 1 Mt in 2026, at no cost.
-    def free_target(data: dict[str, Any]) -> None:
+def free_target(
+    row: str = "31000000.000000,30000000.000000,1000000.000000",
+) -> tuple[Instance, Tables]:
+    """The example with P2's 2026 cargo target at 31 Mt and penalty 0, and the hand tables
+    with its targets.csv row (target, achieved, shortfall) given by ``row``."""
+
+    def change(data: dict[str, Any]) -> None:
         target = next(t for t in data["targets"] if t["metric"] == "cargo_tons")
         target.update(value=31000000, penalty=0)
 
-    inst = variant(free_target)
     tables = hand_tables()
     tables["targets"] = edit(
         tables["targets"],
         "28000000.000000,30000000.000000,0.000000,false,false",
-        "31000000.000000,30000000.000000,1000000.000000,false,true",
+        f"{row},false,true",
     )
+    return variant(change), tables
+
+
+def test_a_soft_target_at_penalty_zero_costs_nothing(tmp_path: Path) -> None:
+    # P2's cargo target raised to 31 Mt at penalty 0: missed by 1 Mt in 2026, at no cost.
+    inst, tables = free_target()
     report = check_plan(inst, write_plan(tmp_path / "p", tables, hand_solve(inst)))
     assert report.violations == []
     assert report.objective == pytest.approx(OBJECTIVE, abs=1e-6)
@@ -373,22 +382,12 @@ def test_a_shortfall_within_the_years_tolerance(
     # shortfall listed in solve.json or given in targets.csv, or the achieved figure given
     # there. The tolerance is 1e-6 relative (1 t of the shortfall, 30 t of the achieved) plus
     # 1e-6 absolute per unit of 2026's scale, 1 + 3 capacity rows x 10 t per TEU = 31: 3.1e-5.
-    def free_target(data: dict[str, Any]) -> None:
-        target = next(t for t in data["targets"] if t["metric"] == "cargo_tons")
-        target.update(value=31000000, penalty=0)
-
-    inst = variant(free_target)
-    tables = hand_tables()
     exact = 30000000 if where == "achieved" else 1000000
     given = round(exact / (1 - 1e-6) + excess, 6)  # relative to the larger of the two
     row = ["31000000.000000", "30000000.000000", "1000000.000000"]
     if where != "solve.json":
         row[1 if where == "achieved" else 2] = f"{given:.6f}"
-    tables["targets"] = edit(
-        tables["targets"],
-        "28000000.000000,30000000.000000,0.000000,false,false",
-        ",".join(row) + ",false,true",
-    )
+    inst, tables = free_target(",".join(row))
     solve = hand_solve(inst)
     entry = {"year": 2026, "metric": "cargo_tons", "port": "P2", "shortfall": given}
     solve["shortfalls"] = [entry] if where == "solve.json" else []

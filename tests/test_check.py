@@ -202,6 +202,16 @@ def variant(change: Callable[[dict[str, Any]], None]) -> Instance:
     return loads(yaml.safe_dump(data), "variant.yaml")
 
 
+def check_variant(
+    tmp_path: Path, change: Callable[[dict[str, Any]], None], table: str, old: str, new: str
+) -> CheckReport:
+    """The hand plan, ``old`` made ``new`` in ``table``, checked against :func:`variant`."""
+    inst = variant(change)
+    tables = hand_tables()
+    tables[table] = edit(tables[table], old, new)
+    return check_plan(inst, write_plan(tmp_path / "variant", tables, hand_solve(inst)))
+
+
 @pytest.fixture
 def instance() -> Instance:
     return load(EXAMPLE)
@@ -426,16 +436,9 @@ def test_a_hard_target_met_within_its_tolerance(tmp_path: Path) -> None:
     def near(data: dict[str, Any]) -> None:
         data["targets"][0]["value"] = 8.00002
 
-    inst = variant(near)
-    assert (inst.targets[0].year, inst.targets[0].metric) == (2023, "berths_10k")
-    tables = hand_tables()
-    tables["targets"] = edit(
-        tables["targets"],
-        "2023,berths_10k,,8.000000,8.000000,0.000000,true,true",
-        "2023,berths_10k,,8.000020,8.000000,0.000000,true,false",
-    )
-    report = check_plan(inst, write_plan(tmp_path / "p", tables, hand_solve(inst)))
-    assert report.violations == []
+    old = "2023,berths_10k,,8.000000,8.000000,0.000000,true,true"
+    new = "2023,berths_10k,,8.000020,8.000000,0.000000,true,false"
+    assert check_variant(tmp_path, near, "targets", old, new).violations == []
 
 
 @pytest.mark.parametrize(
@@ -716,14 +719,8 @@ def test_a_spend_share_of_zero_needs_no_row(tmp_path: Path) -> None:
     def p1w_ct_a(data: dict[str, Any]) -> None:
         next(p for p in data["projects"] if p["id"] == "p1w-ct-a").update(spend=[1.0, 0.0])
 
-    inst = variant(p1w_ct_a)
-    tables = hand_tables()
-    tables["spend"] = edit(
-        tables["spend"],
-        "p1w-ct-a,2026,1300.000000,false\np1w-ct-a,2027,1300.000000,false\n",
-        "p1w-ct-a,2026,2600.000000,false\n",
-    )
-    report = check_plan(inst, write_plan(tmp_path / "p", tables, hand_solve(inst)))
+    old = "p1w-ct-a,2026,1300.000000,false\np1w-ct-a,2027,1300.000000,false\n"
+    report = check_variant(tmp_path, p1w_ct_a, "spend", old, "p1w-ct-a,2026,2600.000000,false\n")
     assert [m for m in messages(report, "budget") if "spend" in m] == []
 
 

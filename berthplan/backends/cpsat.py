@@ -152,13 +152,13 @@ def _reporter(throttle: Throttle, s: Scaled, model: Arrays, start: Start) -> Any
     t0 = time.perf_counter()
 
     class Reports(cmh.SolutionCallback):  # type: ignore[misc,name-defined]
-        plan: float | None = start.value
+        own: float | None = None  # CP-SAT's best plan so far
         best: float | None = None
 
         def OnSolutionCallback(self) -> None:  # CP-SAT calls it by this name
             x = np.array(self.Response().solution, dtype=float) * s.unit
             value = float(model.c @ x + model.offset)
-            self.plan = value if self.plan is None else min(self.plan, value)
+            self.own = value if self.own is None else min(self.own, value)
             self.send()
 
         def bound(self, scaled: float) -> None:
@@ -167,7 +167,7 @@ def _reporter(throttle: Throttle, s: Scaled, model: Arrays, start: Start) -> Any
             self.send()
 
         def send(self) -> None:
-            throttle(time.perf_counter() - t0, self.plan, self.best)
+            throttle(time.perf_counter() - t0, start.incumbent(self.own), self.best)
 
     return Reports()
 

@@ -107,9 +107,7 @@ def _report(h: Any, throttle: Throttle, start: Start) -> None:
         data = event.data_out
         plan, bound = data.mip_primal_bound, data.mip_dual_bound
         if start.limit is not None:
-            own = plan if plan is not None and plan < start.limit else None
-            known = [v for v in (own, start.value) if v is not None]
-            plan = min(known) if known else None
+            plan = start.incumbent(plan if plan is not None and plan < start.limit else None)
             bound = min(bound, start.limit) if bound is not None else None
         throttle(float(data.running_time), plan, bound)
 

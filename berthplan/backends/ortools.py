@@ -204,7 +204,8 @@ class OrToolsBackend:
         if error:
             return Result(Status.ERROR, wall_time=time.perf_counter() - t0, message=error)
         wall = time.perf_counter() - t0
-        log = "".join(out) if options.verbose else ""  # a log read for progress alone is not kept
+        # a log switched on for progress alone is not kept (the result's log is verbose's)
+        log = "" if follow is not None and not options.verbose else "".join(out)
         result = _mp_result(code, response, model, options, wall, log)
         return settle(result, model, start, options.gap)
 

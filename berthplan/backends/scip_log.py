@@ -91,5 +91,4 @@ class ScipFeed:
 
     def __call__(self, text: str) -> None:
         for seconds, primal, dual in self.log.feed(text):
-            known = [v for v in (primal, self.start.value) if v is not None]
-            self.throttle(seconds, min(known) if known else None, dual)
+            self.throttle(seconds, self.start.incumbent(primal), dual)

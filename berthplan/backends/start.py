@@ -40,6 +40,11 @@ class Start:
     value: float | None
     limit: float | None
 
+    def incumbent(self, own: float | None) -> float | None:
+        """The best plan a progress report shows: the solver's own (``own``) or the start's."""
+        known = [v for v in (own, self.value) if v is not None]
+        return min(known) if known else None
+
 
 def objective(model: Arrays, x: NDArray[np.float64]) -> float:
     """The objective of ``x``, offset included."""

@@ -43,6 +43,15 @@ def _by_year(select: Any, ny: int) -> sp.csr_matrix:
     return sp.csr_matrix(sp.kron(sp.csr_matrix(select), sp.eye(ny, ny + 1, format="csr")))
 
 
+def _each_year(select: FloatArray, room: FloatArray, ny: int) -> sp.csr_matrix:
+    # year y's coefficients are the select capped at that year's room: sum_y kron(., E_yy)
+    out = sp.csr_matrix((select.shape[0] * ny, select.shape[1] * (ny + 1)))
+    for y in range(ny):
+        e = sp.csr_matrix(([1.0], ([y], [y])), shape=(ny, ny + 1))
+        out = out + sp.kron(sp.csr_matrix(np.minimum(select, room[:, y : y + 1])), e)
+    return sp.csr_matrix(out)
+
+
 def _pick(items: list[int], ny: int, width: int) -> sp.csr_matrix:
     cols = (np.array(items, dtype=np.int64)[:, None] * ny + np.arange(ny)[None, :]).ravel()
     return sp.csr_matrix(
@@ -60,10 +69,9 @@ def ref_capacity(m: Model, s: Sets, service: VarBlock, handled: VarBlock) -> Non
     u = s.util[c]
     on_area = s.p_area[None, :] == a[:, None]
     select = np.where(on_area, s.p_cap[:, c].T, 0.0) * (u * TON)[:, None]
-    room = np.maximum(tons_ceiling(s, a, c) - u * s.cap0[a, c], 0.0) * TON
-    select = np.minimum(select, room[:, None])
+    room = np.maximum(tons_ceiling(s, a, c) - (u * s.cap0[a, c])[:, None], 0.0) * TON
     own = _pick(keep, s.ny, len(s.handled_pairs) * s.ny)
-    rows, cols, vals = triplets((own, handled), (_by_year(sp.csr_matrix(-select), s.ny), service))
+    rows, cols, vals = triplets((own, handled), (-_each_year(select, room, s.ny), service))
     rhs = np.repeat(u * s.cap0[a, c] * TON, s.ny)
     labels = [f"capacity[{s.areas[i]},{CARGO_CLASSES[k]},{y}]" for i, k in pairs for y in s.years]
     m.add_constraints("capacity", labels, "<=", rhs, rows, cols, vals)
@@ -88,9 +96,8 @@ def ref_containers(m: Model, s: Sets, service: VarBlock, z: VarBlock, served: Va
     u = s.util[CONTAINER]
     on_area = s.p_area[None, :] == free[:, None]
     select = np.where(on_area, s.p_cap[:, CONTAINER][None, :], 0.0) * (u * TEU)
-    room = np.maximum(teu_ceiling(s, free) - u * s.cap0[free, CONTAINER], 0.0) * TEU
-    select = np.minimum(select, room[:, None])
-    adds = _by_year(sp.csr_matrix(-select), s.ny)
+    room = np.maximum(teu_ceiling(s, free) - (u * s.cap0[free, CONTAINER])[:, None], 0.0) * TEU
+    adds = -_each_year(select, room, s.ny)
     rows, cols, vals = triplets((_pick(keep, s.ny, n), served), (adds, service))
     rhs = np.repeat(u * s.cap0[free, CONTAINER] * TEU, s.ny)
     kept = ["served_capacity" + labels[k * s.ny + yi] for k in keep for yi in range(s.ny)]

@@ -248,19 +248,20 @@ def test_each_neighbourhood_frees_exactly_its_areas_pools(monkeypatch: pytest.Mo
 
 
 def test_rens_leaves_the_queue_pools_levels_free() -> None:
-    # small-0 with service levels, optimum 25,645.928 (test above): fixing the levels the LP
+    # small-1 with service levels, optimum 17,174.889 (highs, gap 0): fixing the levels the LP
     # left integral demands berth counts the fixed starts cannot make, and the restricted
-    # MIP is infeasible (so were medium-0 and -1 and small-1); with the levels free, a plan.
+    # MIP is infeasible (so were small-3, medium-8 to -12; small-0 before the pools' capacity
+    # was capped by year); with the levels free, a plan (17,232.240).
     from berthplan.generator.generate import construct
 
-    built = build(construct("small", 0, service_levels=True).instance)
+    built = build(construct("small", 1, service_levels=True).instance)
     arrays = built.model.arrays()
     highs = get("highs")
     assert primal.rens(highs, arrays, Options()) is None
     found = primal.rens(highs, arrays, Options(), free=built.pools.level.cols)
     assert found is not None and feasible(arrays, found.x)
-    assert found.lp_bound <= 25_645.927707 <= found.objective * (1 + 1e-9)
-    plan = solve(construct("small", 0, service_levels=True).instance, _profile("on"))
+    assert found.lp_bound <= 17_174.889124 <= found.objective * (1 + 1e-9)
+    plan = solve(construct("small", 1, service_levels=True).instance, _profile("on"))
     assert "heuristic_s" in plan.info.timings
     assert plan.status == "optimal"
-    assert plan.objective == pytest.approx(25_645.927707, rel=1e-8)
+    assert plan.objective == pytest.approx(17_174.889124, rel=1e-8)

@@ -47,7 +47,7 @@ def test_default_prints_the_phases_on_stderr(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     lines = result.stderr.splitlines()
     assert re.fullmatch(rf"loaded {re.escape(str(EXAMPLE))} in \d+\.\d\d s", lines[0]), lines
-    assert "model: 73 rows, 64 columns (19 binary), 182 nonzeros" in result.stderr
+    assert "model: 73 rows, 64 columns (19 binary), 180 nonzeros" in result.stderr
     assert "solving with highs" in lines and "highs: optimal in" in result.stderr
     assert "debug:" not in result.stderr
     assert "loading" not in result.stdout and "status: optimal" in result.stdout

@@ -38,12 +38,16 @@ def service_terms(
     One term per (item, project, coefficient) and horizon year: the sparse form of
     ``kron(select, eye(nY, nY + 1, k=shift))`` for a (items x projects) ``select`` given by its
     nonzeros. The service block has nY + 1 years per project (the year after the horizon too),
-    so ``shift=1`` reads "in service the next year", which is "completed this year".
+    so ``shift=1`` reads "in service the next year", which is "completed this year". ``coef``
+    is one per term, or one per term and year (``len(item) x ny``).
     """
     years = np.arange(ny, dtype=np.int64)
     rows = (item[:, None] * ny + years[None, :]).ravel()
     cols = (project[:, None] * (ny + 1) + years[None, :] + shift + service.start).ravel()
-    return rows, cols, np.repeat(np.asarray(coef, dtype=float), ny)
+    per_term = np.asarray(coef, dtype=float)
+    if per_term.ndim == 1:
+        per_term = per_term[:, None]
+    return rows, cols, np.broadcast_to(per_term, (len(item), ny)).ravel()
 
 
 def pick(items: IntArray | list[int], ny: int, block: VarBlock) -> tuple[IntArray, IntArray]:

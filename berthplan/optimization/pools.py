@@ -17,6 +17,7 @@ import numpy as np
 from berthplan.model.pools import Pool
 from berthplan.model.sets import CONTAINER, FloatArray, IntArray, Sets
 from berthplan.optimization.sparse import Model, VarBlock
+from berthplan.optimization.tightening import teu_ceiling, tons_ceiling
 from berthplan.optimization.units import TEU, TON, WAIT
 
 
@@ -127,12 +128,31 @@ def define_pool_capacity(m: Model, s: Sets, b: PoolBlocks) -> None:
     m.add_constraints("pool_split", labels, "==", 0.0, rows, cols, np.array(vals))
     k = len(b.levels)
     scale = np.array([_scale(s, lv.pool) for lv in b.levels])
-    cap = np.array([s.pools[lv.pool].capacity(lv.n) for lv in b.levels]) * scale
+    cap = np.array([s.pools[lv.pool].capacity(lv.n) for lv in b.levels])
+    # tightening: a level counts only up to what the area can handle or be offered that year
+    ceiling = pool_ceiling(s)[[lv.pool for lv in b.levels], [lv.year for lv in b.levels]]
+    cap = np.minimum(cap, ceiling) * scale
     rows_c = np.concatenate([np.arange(k), np.arange(k)])
     cols_c = np.concatenate([b.flow.cols, b.level.cols])
     vals_c = np.concatenate([np.ones(k), -cap])
     labels = [f"pool_capacity{lab.removeprefix('level')}" for lab in b.level.labels]
     m.add_constraints("pool_capacity", labels, "<=", 0.0, rows_c, cols_c, vals_c)
+
+
+def pool_ceiling(s: Sets) -> FloatArray:
+    """Per pool and year (nPools x nY): the most its area may handle, or be offered (TEU).
+
+    A pool's throughput is its area's handled tonnes or served TEU, never above the demand
+    ceiling or the TEU routes could offer that year (:mod:`berthplan.optimization.tightening`).
+    """
+    out = np.full((len(s.pools), s.ny), np.inf)
+    if not s.pools:
+        return out
+    a, c = (np.array(v, dtype=np.int64) for v in zip(*s.pool_pairs, strict=True))
+    box = c == CONTAINER
+    out[~box] = tons_ceiling(s, a[~box], c[~box])
+    out[box] = teu_ceiling(s, a[box])
+    return out
 
 
 def define_pool_wait(m: Model, s: Sets, b: PoolBlocks) -> None:

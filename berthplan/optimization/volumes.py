@@ -35,10 +35,12 @@ def _flow_less_capacity(
     j: IntArray,
     coef: FloatArray,
 ) -> tuple[IntArray, IntArray, FloatArray]:
-    """Triplets of ``flow[kept row, y] - sum_j coef * in_service[j, y]`` (zero terms dropped)."""
-    nz = coef != 0
+    """Triplets of ``flow[kept row, y] - sum_j coef[., y] * in_service[j, y]`` (zero terms
+    dropped; ``coef`` is per term and year)."""
     own_r, own_c = pick(keep, s.ny, flow)
-    add_r, add_c, add_v = service_terms(row[nz], j[nz], -coef[nz], s.ny, service)
+    add_r, add_c, add_v = service_terms(row, j, -coef, s.ny, service)
+    nz = add_v != 0
+    add_r, add_c, add_v = add_r[nz], add_c[nz], add_v[nz]
     rows = np.concatenate([own_r, add_r])
     cols = np.concatenate([own_c, add_c])
     vals = np.concatenate([np.ones(len(own_r)), add_v])
@@ -54,15 +56,15 @@ def define_capacity(m: Model, s: Sets, service: VarBlock, handled: VarBlock) -> 
         return
     a, c = (np.array(v, dtype=np.int64) for v in zip(*pairs, strict=True))
     u = s.util[c]
-    room = np.maximum(tons_ceiling(s, a, c) - u * s.cap0[a, c], 0.0) * TON
+    room = np.maximum(tons_ceiling(s, a, c) - (u * s.cap0[a, c])[:, None], 0.0) * TON
     # each project's capacity per class lands on its own area's row for that class
     row_of = np.full(s.cap0.shape, -1, dtype=np.int64)
     row_of[a, c] = np.arange(len(pairs))
     j, cj = np.nonzero(s.p_cap)
     row = row_of[s.p_area[j], cj]
     j, cj, row = j[row >= 0], cj[row >= 0], row[row >= 0]
-    # u_c * capacity project j adds (Mt), tightened: never more than can be used
-    coef = np.minimum(s.p_cap[j, cj] * (u * TON)[row], room[row])
+    # u_c * capacity project j adds (Mt), tightened: never more than can be used that year
+    coef = np.minimum((s.p_cap[j, cj] * (u * TON)[row])[:, None], room[row])
     rows, cols, vals = _flow_less_capacity(s, keep, handled, service, row, j, coef)
     rhs = np.repeat(u * s.cap0[a, c] * TON, s.ny)
     labels = grid("capacity", [f"{s.areas[i]},{CARGO_CLASSES[k]}" for i, k in pairs], s.years)
@@ -113,14 +115,14 @@ def define_containers(m: Model, s: Sets, service: VarBlock, z: VarBlock, served:
         return
     free = called[keep]
     u = s.util[CONTAINER]
-    room = np.maximum(teu_ceiling(s, free) - u * s.cap0[free, CONTAINER], 0.0) * TEU
+    room = np.maximum(teu_ceiling(s, free) - (u * s.cap0[free, CONTAINER])[:, None], 0.0) * TEU
     row_of = np.full(len(s.areas), -1, dtype=np.int64)
     row_of[free] = np.arange(len(free))
     j = np.nonzero(s.p_cap[:, CONTAINER])[0]
     row = row_of[s.p_area[j]]
     j, row = j[row >= 0], row[row >= 0]
-    # tightening: never more than can be offered
-    coef = np.minimum(s.p_cap[j, CONTAINER] * (u * TEU), room[row])
+    # tightening: never more than can be offered that year
+    coef = np.minimum((s.p_cap[j, CONTAINER] * (u * TEU))[:, None], room[row])
     rows, cols, vals = _flow_less_capacity(s, keep, served, service, row, j, coef)
     rhs = np.repeat(u * s.cap0[free, CONTAINER] * TEU, s.ny)
     kept = [labels[k * s.ny + yi] for k in keep for yi in range(s.ny)]

@@ -14,9 +14,9 @@ loading the instance. One JSON line per variant goes to ``results/first_plan.jso
 
 ``--patch NAME=VALUE`` (repeatable) sets a constant of :mod:`berthplan.optimization.primal`
 in the case processes (``--patch LNS_SHARE=0.3``), to try a setting against the default.
-``--backend`` (default ``highs``) solves with another backend; HiGHS and ``ortools:scip``
-report progress (SCIP's through its log), so for the others the table has the final result
-alone.
+``--backend`` (default ``highs``) solves with another backend; HiGHS, ``ortools:scip``,
+``ortools:cpsat`` and ``pulp:cbc`` report progress (SCIP's and CBC's through their logs), so
+for the others the table has the final result alone.
 
 Variants are the profile's ``heuristic`` option: ``off`` (HiGHS alone), ``on`` (RENS and a
 local search first, the plan handed over as start and cutoff), ``auto`` (the default); and

@@ -235,6 +235,20 @@ def test_ctrl_c_stops_every_backend_promptly(solver: str, tmp_path: Path) -> Non
     assert (code == 0) == (out / "solve.json").is_file()
 
 
+@pytest.mark.slow
+def test_ctrl_c_stops_cbc_run_for_its_progress(tmp_path: Path) -> None:
+    # without --quiet the status line is on, and CBC runs through stdbuf (cbc_log): the
+    # interrupt must still reach CBC itself, which writes its best plan and stops
+    out = tmp_path / "plan"
+    code, stdout, stderr, waited = _run_and_interrupt(
+        ["solve", str(MEDIUM), "--out", str(out), "--solver", "pulp:cbc"], 3.0
+    )
+    assert "Traceback" not in stderr + stdout
+    assert waited < 8, (waited, stderr)
+    assert code in (0, 130), stderr
+    assert (code == 0) == (out / "solve.json").is_file()
+
+
 # -- stale temporary folders ----------------------------------------------------------------------
 
 

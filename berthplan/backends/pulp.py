@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shlex
+import shutil
 import signal
 import tempfile
 import time
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -21,13 +24,15 @@ from berthplan.backends.base import (
     Options,
     Result,
     Status,
+    Throttle,
     budget,
     read_log,
     relative_gap,
 )
+from berthplan.backends.cbc_log import CbcFeed
 from berthplan.backends.guard import children, signal_children, stoppable
 from berthplan.backends.hints import settle
-from berthplan.backends.logtail import captured_stdout
+from berthplan.backends.logtail import captured_stdout, following
 from berthplan.backends.start import Start, prepare
 from berthplan.errors import UsageError
 
@@ -106,6 +111,43 @@ def _unique(labels: list[str]) -> list[str]:
     return out
 
 
+_CBC = ("PULP_CBC_CMD", "COIN_CMD")
+
+
+@contextmanager
+def _reading(log: Path, feed: CbcFeed) -> Iterator[None]:
+    fd = os.open(log, os.O_RDONLY)
+    try:
+        with following(fd, feed):
+            yield
+    finally:
+        os.close(fd)
+
+
+def _stdbuf() -> str | None:
+    return shutil.which("stdbuf")
+
+
+def _line_buffered(folder: Path) -> Path | None:
+    """A script that runs PuLP's CBC with its output line-buffered, or None if it cannot.
+
+    CBC writes its log through C stdio, which holds 4 KB at a time when the log is a file:
+    a report would lag by up to 12 s (medium-0). ``stdbuf -oL`` (GNU coreutils) makes it
+    write each line. Without ``stdbuf``, or where ``folder`` may not hold programs (a
+    ``noexec`` mount), CBC runs as it is and its progress arrives a block at a time.
+    """
+    import pulp
+
+    stdbuf = _stdbuf()
+    cbc = pulp.PULP_CBC_CMD.pulp_cbc_path
+    if stdbuf is None or not cbc or os.statvfs(folder).f_flag & os.ST_NOEXEC:
+        return None
+    script = folder / "cbc"
+    script.write_text(f'#!/bin/sh\nexec {shlex.quote(stdbuf)} -oL {shlex.quote(cbc)} "$@"\n')
+    script.chmod(0o700)
+    return script
+
+
 # Command-line solvers write their log to a file (logPath); the others print it (captured).
 _FILE_LOG = ("PULP_CBC_CMD", "COIN_CMD", "GLPK_CMD", "SCIP_CMD", "CPLEX_CMD", "GUROBI_CMD")
 
@@ -163,8 +205,14 @@ class PulpBackend:
 
         with tempfile.TemporaryDirectory() as tmp:
             log = Path(tmp) / "solver.log"
+            log.touch()  # PuLP opens it again ("w"): the same file, followed from its start
             try:
-                with _no_v4_notices(), captured_stdout() as printed, stoppable(stop):
+                with (
+                    _no_v4_notices(),
+                    captured_stdout() as printed,
+                    stoppable(stop),
+                    self._following(log, model, start, options),
+                ):
                     solver = self._solver(options, log, limit, start.x is not None)
                     prob.solve(solver)
             except pulp.PulpSolverError as e:  # also when the process was killed
@@ -177,6 +225,15 @@ class PulpBackend:
         wall = time.perf_counter() - t0
         result = self._result(prob, variables, model, text, wall, bool(options.gap))
         return settle(result, model, start, options.gap)
+
+    def _following(
+        self, log: Path, model: Arrays, start: Start, options: Options
+    ) -> AbstractContextManager[None]:
+        """CBC's progress, read from its log while it is written (no other solver's yet)."""
+        if options.progress is None or self.solver not in _CBC:
+            return nullcontext()
+        feed = CbcFeed(Throttle(options.progress), start, float(model.offset))
+        return _reading(log, feed)
 
     def _solver(self, options: Options, log: Path, limit: float | None, warm: bool) -> Any:
         import pulp
@@ -208,8 +265,12 @@ class PulpBackend:
         if self.solver in ("PULP_CBC_CMD", "COIN_CMD") and extra:
             kwargs["options"] = [f"{k} {v}" for k, v in sorted(extra.items())]
             extra = {}
+        name = self.solver
+        wrapper = _line_buffered(log.parent) if options.progress and name in _CBC else None
+        if wrapper is not None:  # the same CBC, run through stdbuf (COIN_CMD takes a path)
+            name, kwargs["path"] = "COIN_CMD", str(wrapper)
         try:
-            return pulp.getSolver(self.solver, **kwargs, **extra)
+            return pulp.getSolver(name, **kwargs, **extra)
         except TypeError as e:
             raise UsageError(f"{self.name}: unknown option ({e})") from None
 

@@ -14,10 +14,8 @@ import math
 import re
 
 from berthplan.backends.base import Throttle
+from berthplan.backends.logtail import LogRows, Row
 from berthplan.backends.start import Start
-
-Row = tuple[float, float | None, float | None]
-"""(seconds into CBC's solve, its best plan or None, its bound or None), in CBC's objective."""
 
 _NUM = r"(-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
 _SECONDS = rf"\({_NUM} seconds\)"
@@ -29,32 +27,16 @@ _ROOT = re.compile(rf"^Cbc0013I At root node, .* changed objective from {_NUM} t
 _NONE = 1e49  # CBC's "best solution" before it has one is 1e+50
 
 
-class CbcLog:
-    """CBC's log text, fed in pieces of any size, as timed rows of its plans and bounds."""
+class CbcLog(LogRows):
+    """CBC's log text, fed in pieces of any size, as timed rows of its plans and bounds
+    (seconds into CBC's solve, its best plan, its bound; in CBC's own objective)."""
 
     def __init__(self) -> None:
-        self._rest = ""
+        super().__init__()
         self._seconds = 0.0  # the last time CBC printed: an untimed bound is reported at it
 
-    def feed(self, text: str) -> list[Row]:
-        """The rows completed by ``text`` (a line split across pieces waits for its end).
-
-        Parameters
-        ----------
-        text
-            The log's next piece.
-
-        Returns
-        -------
-        list of Row
-            One per line that gives a plan or a bound, in order; other lines give none.
-        """
-        lines = (self._rest + text).split("\n")
-        self._rest = lines.pop()
-        rows = (self._row(line.strip()) for line in lines)
-        return [row for row in rows if row is not None]
-
     def _row(self, line: str) -> Row | None:
+        line = line.strip()
         if found := _PLAN.match(line):
             self._seconds = float(found[2])
             return self._seconds, _value(found[1]), None

@@ -97,3 +97,38 @@ def captured_stdout(on_text: TextFn | None = None) -> Iterator[list[str]]:
             os.close(saved)
             tmp.seek(0)
             out.append(tmp.read().decode("utf-8", "replace"))
+
+
+Row = tuple[float, float | None, float | None]
+"""(the solver's own time in s, its best plan or None, its bound or None)."""
+
+
+class LogRows:
+    """A solver's log text, fed in pieces of any size, as the timed rows of its progress.
+
+    A subclass says which lines are rows (``_row``); this class joins the pieces into lines.
+    """
+
+    def __init__(self) -> None:
+        self._rest = ""
+
+    def feed(self, text: str) -> list[Row]:
+        """The rows completed by ``text`` (a line split across pieces waits for its end).
+
+        Parameters
+        ----------
+        text
+            The log's next piece.
+
+        Returns
+        -------
+        list of Row
+            One per complete line that is a row, in order; other lines give none.
+        """
+        lines = (self._rest + text).split("\n")
+        self._rest = lines.pop()
+        rows = (self._row(line) for line in lines)
+        return [row for row in rows if row is not None]
+
+    def _row(self, line: str) -> Row | None:
+        raise NotImplementedError

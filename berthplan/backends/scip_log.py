@@ -15,39 +15,20 @@ import math
 import re
 
 from berthplan.backends.base import Throttle
+from berthplan.backends.logtail import LogRows, Row
 from berthplan.backends.start import Start
-
-Row = tuple[float, float | None, float | None]
-"""(SCIP's solving time in s, primal bound or None, dual bound or None)."""
 
 _TIME = re.compile(r"^[^\d\s]?\s*(\d+(?:\.\d+)?)([smhd])$")
 _UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
 
-class ScipLog:
-    """SCIP's log text, fed in pieces of any size, as the rows of its display table."""
+class ScipLog(LogRows):
+    """SCIP's log text, fed in pieces of any size, as the rows of its display table
+    (SCIP's solving time, primal bound, dual bound)."""
 
     def __init__(self) -> None:
-        self._rest = ""
+        super().__init__()
         self._columns: tuple[int, int] | None = None  # (primalbound, dualbound)
-
-    def feed(self, text: str) -> list[Row]:
-        """The table rows completed by ``text`` (a line split across pieces waits for its end).
-
-        Parameters
-        ----------
-        text
-            The log's next piece.
-
-        Returns
-        -------
-        list of Row
-            One per complete table row, in order; headers and other lines give none.
-        """
-        lines = (self._rest + text).split("\n")
-        self._rest = lines.pop()
-        rows = (self._row(line) for line in lines)
-        return [row for row in rows if row is not None]
 
     def _row(self, line: str) -> Row | None:
         cells = [cell.strip() for cell in line.split("|")]

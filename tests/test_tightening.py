@@ -8,14 +8,16 @@ from typing import Any
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from berthplan.backends import Options, Status, get
 from berthplan.generator.generate import construct
 from berthplan.model.io import load
 from berthplan.model.sets import CONTAINER
 from berthplan.optimization import pools, tightening, volumes
-from berthplan.optimization.formulation import build
+from berthplan.optimization.formulation import Built, build
 from berthplan.optimization.solve import solve
+from berthplan.optimization.sparse import Arrays
 from berthplan.optimization.units import TEU, TON
 
 DATA = Path(__file__).parent / "data"
@@ -121,3 +123,56 @@ def test_capping_the_pools_keeps_every_optimum(seed: int, monkeypatch: pytest.Mo
     free = highs.solve(build(inst).model.arrays(), Options(gap=0.0))
     assert capped.status == free.status == Status.OPTIMAL
     assert capped.objective == pytest.approx(free.objective, rel=1e-9)
+
+
+def _with_every_chord(built: Built) -> Arrays:
+    """The model with the waiting chords ``define_pool_wait`` leaves out written back."""
+    s, b = built.sets, built.pools
+    arrays = built.model.arrays()
+    ceiling = pools.pool_ceiling(s)
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    for i, lv in enumerate(b.levels):
+        pool = s.pools[lv.pool]
+        if lv.n == 0 or not pool.params.waiting_cost:
+            continue
+        starts, slope, icpt = pools._chords(
+            pool, lv.n, TEU if s.pool_pairs[lv.pool][1] == CONTAINER else TON
+        )
+        top = min(pool.capacity(lv.n), ceiling[lv.pool, lv.year])
+        for k in np.flatnonzero(starts >= top).tolist():
+            r = len(rows) // 3
+            rows += [r, r, r]
+            cols += [b.flow.start + i, b.level.start + i, b.wait.start + i]
+            vals += [slope[k], icpt[k], -1.0]
+    n = len(rows) // 3
+    extra = sp.csr_matrix((vals, (rows, cols)), shape=(n, arrays.A.shape[1]))
+    return replace(
+        arrays,
+        A=sp.vstack([arrays.A, extra]).tocsr(),
+        row_lo=np.r_[arrays.row_lo, np.full(n, -np.inf)],
+        row_hi=np.r_[arrays.row_hi, np.zeros(n)],
+        row_names=arrays.row_names + [f"dropped{k}" for k in range(n)],
+    )
+
+
+@pytest.mark.parametrize("size,seed", [("small", 0), ("small", 4), ("medium", 0)])
+def test_the_chords_the_flow_cannot_reach_change_nothing(size: str, seed: int) -> None:
+    # chords of segments that begin at or above a level's capped capacity are left out; with
+    # them written back the LP and the MIP have the same optimum (and there are many of them)
+    built = build(construct(size, seed, service_levels=True).instance)
+    arrays = built.model.arrays()
+    every = _with_every_chord(built)
+    wait_rows = sum(name.startswith("pool_wait[") for name in arrays.row_names)
+    assert every.A.shape[0] - arrays.A.shape[0] > wait_rows / 10  # not vacuous
+    highs = get("highs")
+    lp = [
+        highs.solve(replace(a, integer=np.zeros_like(a.integer)), Options())
+        for a in (arrays, every)
+    ]
+    assert lp[0].objective == pytest.approx(lp[1].objective, rel=1e-9)
+    if size == "small":
+        mip = [highs.solve(a, Options(gap=0.0)) for a in (arrays, every)]
+        assert mip[0].status == mip[1].status == Status.OPTIMAL
+        assert mip[0].objective == pytest.approx(mip[1].objective, rel=1e-9)

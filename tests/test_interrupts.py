@@ -294,6 +294,37 @@ def test_a_killed_solve_leaves_a_folder_the_next_run_removes(tmp_path: Path) -> 
     assert [p.name for p in tmp_path.iterdir()] == ["plan"]
 
 
+def test_ctrl_c_turned_into_an_extensions_panic_is_exit_130() -> None:
+    # pydantic-core (Rust) raises pyo3_runtime.PanicException when a Ctrl-C lands while it
+    # builds a validator (seen in CI at the lowest versions, the 0.2 s case below): that is
+    # an interrupt too, one line and exit 130, while any other panic stays an error
+    code = (
+        "import sys, runpy\n"
+        "import berthplan.model.io as io\n"
+        "said = sys.argv[2]\n"
+        "class PanicException(BaseException): pass\n"
+        "def load(*a, **k):\n"
+        "    raise PanicException(said)\n"
+        "io.load = load\n"
+        "sys.argv = ['berthplan', 'validate', sys.argv[1]]\n"
+        "runpy.run_module('berthplan', run_name='__main__')\n"
+    )
+    said = "Error building schema validator:\n  KeyboardInterrupt: "
+    run = subprocess.run(
+        [sys.executable, "-c", code, str(EXAMPLE), said], capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 130, run.stderr
+    assert run.stderr == "interrupted\n"
+    other = subprocess.run(
+        [sys.executable, "-c", code, str(EXAMPLE), "index out of range"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert other.returncode not in (0, 130)
+    assert "PanicException: index out of range" in other.stderr
+
+
 @pytest.mark.parametrize("delay", [0.001, 0.005, 0.02, 0.05, 0.1, 0.2])
 def test_ctrl_c_while_the_command_starts_is_exit_130(delay: float) -> None:
     # A real SIGINT ``delay`` seconds after the command line starts loading: importing it,

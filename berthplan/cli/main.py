@@ -15,7 +15,15 @@ import click
 
 from berthplan import __version__
 from berthplan.cli import verbosity
-from berthplan.cli.util import EXIT_INPUT, EXIT_OK, exit_now, fail, interrupted, user_errors
+from berthplan.cli.util import (
+    EXIT_INPUT,
+    EXIT_OK,
+    exit_now,
+    fail,
+    interrupted,
+    is_interrupt,
+    user_errors,
+)
 
 __all__ = ["EXIT_INPUT", "EXIT_OK", "fail", "main", "user_errors"]
 
@@ -38,6 +46,10 @@ class _Group(click.Group):
         except SystemExit as e:  # a solver left running must not hold the exit
             if e.code is None or isinstance(e.code, int):
                 exit_now(e.code or 0)
+            raise
+        except BaseException as e:
+            if is_interrupt(e):
+                interrupted()
             raise
 
 

@@ -55,6 +55,19 @@ def fail(message: str, code: int = EXIT_INPUT) -> NoReturn:
     sys.exit(code)
 
 
+def is_interrupt(error: BaseException) -> bool:
+    """Whether ``error`` is a Ctrl-C that an extension turned into its own exception.
+
+    pydantic-core (Rust, through PyO3) raises ``pyo3_runtime.PanicException`` when a
+    KeyboardInterrupt arrives while it builds a model's validator (the records' classes are
+    built when ``berthplan.model`` is first imported, inside a command); its message names
+    the KeyboardInterrupt.
+    """
+    if isinstance(error, KeyboardInterrupt):
+        return True
+    return type(error).__name__ == "PanicException" and "KeyboardInterrupt" in str(error)
+
+
 def interrupted() -> NoReturn:
     """Ctrl-C: one line on stderr and exit 130 (whatever was running has unwound by now)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not break the exit

@@ -126,7 +126,9 @@ def test_prove_turns_off_highs_root_heuristics_and_extra_still_wins() -> None:
     assert got == PROVE | {"mip_heuristic_run_rins": True}
     h = highspy.Highs()  # type: ignore[no-untyped-call]
     _set_options(h, Options(), None)
-    assert all(h.getOptionValue(key)[1] for key in PROVE)  # HiGHS's defaults: all on
+    defaults = {key: h.getOptionValue(key)[1] for key in PROVE}
+    # HiGHS's defaults: every heuristic on, no presolve rule off (probing included)
+    assert defaults == {key: 0 if key == "presolve_rule_off" else True for key in PROVE}
 
 
 @pytest.mark.parametrize(

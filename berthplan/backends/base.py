@@ -47,6 +47,16 @@ class Capabilities:
     warm_start: bool = False
     node_limit: bool = False
     iis: bool = False
+    feed: bool = False  # takes plans found elsewhere while it solves (Options.feed)
+
+
+class PlanFeed(Protocol):
+    """Plans found elsewhere (by heuristics in another thread) while a solve runs."""
+
+    def take(self) -> NDArray[np.float64] | None:
+        """A plan not handed out before (column values, meeting every bound and row), or
+        None. Called from the solver's thread."""
+        ...
 
 
 MAX_THREADS = 256
@@ -147,7 +157,10 @@ class Options:
     ``ortools:scip``) and ignored by the others. ``prove`` says the start is believed near the
     optimum, so the effort should go to the bound: HiGHS then leaves out
     its own plan-finding heuristics (:data:`berthplan.backends.highs.PROVE`); the others
-    ignore it. None of the four is recorded in solve.json.
+    ignore it. ``feed`` hands over plans found elsewhere while the solve runs: a backend
+    with ``capabilities.feed`` (``highs``: its user-solution callback) asks it for new plans
+    at its solver's checkpoints, so that they prune its search; the others ignore it. None of
+    the five is recorded in solve.json.
     """
 
     time_limit: float | None = None
@@ -161,6 +174,7 @@ class Options:
     cutoff: float | None = None
     node_limit: int | None = None
     prove: bool = False
+    feed: PlanFeed | None = field(default=None, compare=False, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -32,7 +32,7 @@ Hook = Callable[[bool], object]
 
 It returns whether the solver can stop with its plan (``False``: it cannot, do not wait)."""
 
-_hooks: list[Hook] = []
+_hooks: list[tuple[Hook, int]] = []  # with the id of the thread that registered it
 _lock = threading.Lock()
 abandoned = threading.Event()
 """Set when a solve did not stop and was left running: exit without joining threads."""
@@ -43,19 +43,21 @@ GRACE_S = 1.0  # how long a stopped solver may take to hand back its plan
 @contextmanager
 def stoppable(hook: Hook) -> Iterator[None]:
     """Register ``hook`` for the duration of a native solve."""
+    entry = (hook, threading.get_ident())
     with _lock:
-        _hooks.append(hook)
+        _hooks.append(entry)
     try:
         yield
     finally:
         with _lock:
-            _hooks.remove(hook)
+            _hooks.remove(entry)
 
 
-def request_stop(hard: bool = False) -> bool:
-    """Call every registered hook; whether one will stop its solver with a plan."""
+def request_stop(hard: bool = False, thread: int | None = None) -> bool:
+    """Call every registered hook (``thread``: only those registered by that thread, a
+    :func:`threading.get_ident` value); whether one will stop its solver with a plan."""
     with _lock:
-        hooks = list(_hooks)
+        hooks = [hook for hook, owner in _hooks if thread is None or owner == thread]
     stopping = False
     for hook in hooks:
         with suppress(Exception):  # best effort: the caller still waits, then kills or leaves
@@ -239,7 +241,8 @@ class Guarded:
             options = replace(options, time_limit=limit)
             deadline = self.end + self.slack
         result = run(self.inner, model, options, deadline)
-        self.interrupted = result.interrupted
+        # |=: a solve in another thread (the heuristics beside the full solve) must not clear it
+        self.interrupted |= result.interrupted
         return result
 
 

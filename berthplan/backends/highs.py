@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from functools import cache
 from typing import Any
@@ -12,6 +13,7 @@ from berthplan.backends.arrays import Arrays
 from berthplan.backends.base import (
     Capabilities,
     Options,
+    PlanFeed,
     Result,
     Status,
     Throttle,
@@ -37,23 +39,29 @@ def _probe() -> tuple[bool, str, str]:
         return True, "", "unknown"
 
 
+PROBING = 1 << 15
+"""``presolve_rule_off`` bit of presolve's probing (``kPresolveRuleProbing``, HiGHS 1.12 on)."""
+
 PROVE: dict[str, Any] = {
     "mip_heuristic_run_rins": False,
     "mip_heuristic_run_rens": False,
     "mip_heuristic_run_root_reduced_cost": False,
     "mip_heuristic_run_feasibility_jump": False,
+    "presolve_rule_off": PROBING,
 }
 """HiGHS's options under ``Options.prove``: its root heuristics off (they seek plans; a
 good plan is already known). Measured on the full solve after berthplan's own heuristics
 (benchmarks/README.md, "Solver options by measurement"), CPU time to the same proof:
-national-0 0.66x, national-1 0.69x, large-0 0.45x."""
+national-0 0.66x, national-1 0.69x, large-0 0.45x. Presolve's probing off too: on
+national-sl it took 39 of the 55 s of presolve and the root bound after the cut rounds was
+no better for it; on national-0 the same bound either way (run AF)."""
 
 
 class HighsBackend:
     """``highs``: the embedded HiGHS MIP solver."""
 
     name = "highs"
-    capabilities = Capabilities(threads=True, warm_start=True, node_limit=True)
+    capabilities = Capabilities(threads=True, warm_start=True, node_limit=True, feed=True)
 
     def available(self) -> tuple[bool, str]:
         ok, why, _ = _probe()
@@ -84,6 +92,8 @@ class HighsBackend:
             h.HandleUserInterrupt = True  # cancelSolve() then stops it at its next check
             if options.progress is not None:
                 _report(h, Throttle(options.progress), start)
+            if options.feed is not None and model.integer.any():
+                _take_plans(h, options.feed)
             with stoppable(lambda hard: h.cancelSolve()):  # type: ignore[no-untyped-call]
                 h.run()
             status = h.getModelStatus()
@@ -115,6 +125,24 @@ def _report(h: Any, throttle: Throttle, start: Start) -> None:
         hook = getattr(h, name, None)  # the callback events of highspy >= 1.8
         if hook is not None:
             hook.subscribe(on_event)
+
+
+def _take_plans(h: Any, feed: PlanFeed) -> None:
+    """Hand ``feed``'s new plans to HiGHS's MIP at its checkpoints (before each dive, between
+    its root's cut rounds): HiGHS checks each against the model's rows, bounds and
+    integrality with its own tolerances, then keeps it as its incumbent if it is better."""
+
+    def on_query(event: Any) -> None:
+        try:
+            x = feed.take()
+            if x is not None:
+                event.data_in.setSolution(np.asarray(x, dtype=float))
+        except Exception:  # an exception inside native code could abort the solve
+            logging.getLogger(__name__).warning("a plan could not be handed over", exc_info=True)
+
+    hook = getattr(h, "cbMipUserSolution", None)  # highspy >= 1.12 (the floor)
+    if hook is not None:
+        hook.subscribe(on_query)
 
 
 def _lp(model: Arrays) -> Any:

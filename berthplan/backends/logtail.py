@@ -14,6 +14,8 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import IO
 
 TextFn = Callable[[str], None]
 """Receives the log's text in the order written, in pieces that may split a line."""
@@ -23,17 +25,20 @@ INTERVAL = 0.25
 
 
 @contextmanager
-def following(fd: int, on_text: TextFn, interval: float = INTERVAL) -> Iterator[None]:
+def following(
+    fd: int, on_text: TextFn, begin: int = 0, interval: float = INTERVAL
+) -> Iterator[None]:
     """Call ``on_text`` from a thread with whatever is appended to the regular file ``fd``.
 
     The file is read with ``os.pread``, which leaves the offset the writer shares untouched.
     On exit the thread stops and the rest of the file is read, so ``on_text`` has seen every
     byte when the block ends. Exceptions of ``on_text`` are logged, never raised: a progress
-    display must not break a solve.
+    display must not break a solve. ``begin``: the offset to read from (the file may hold
+    what was written before).
     """
     stop = threading.Event()
     decoder = codecs.getincrementaldecoder("utf-8")("replace")
-    offset = 0
+    offset = begin
 
     def drain(final: bool) -> None:
         nonlocal offset
@@ -66,9 +71,28 @@ def _deliver(on_text: TextFn, text: str) -> None:
         logging.getLogger(__name__).debug("log follower failed", exc_info=True)
 
 
+@dataclass
+class _Capture:
+    """The one redirection of file descriptor 1 shared by every open capture."""
+
+    saved: int
+    file: IO[bytes]
+    users: int = 0
+
+
+_capture: _Capture | None = None
+_capture_lock = threading.Lock()
+
+
 @contextmanager
 def captured_stdout(on_text: TextFn | None = None) -> Iterator[list[str]]:
     """Capture what native solver code writes to file descriptor 1 (its log), as text.
+
+    Captures may overlap, from one thread or several (the default solve runs its heuristics
+    beside the full solve): the first points descriptor 1 at a temporary file and the last
+    points it back, so a capture that ends never hands the descriptor to a file another
+    capture has closed. Each capture's text is what was written while it was open, the
+    overlapping captures' output included.
 
     Parameters
     ----------
@@ -80,23 +104,36 @@ def captured_stdout(on_text: TextFn | None = None) -> Iterator[list[str]]:
     list of str
         Empty inside the block; holds the whole log once the block ends.
     """
+    global _capture
     out: list[str] = []
-    sys.stdout.flush()
-    saved = os.dup(1)
-    with tempfile.TemporaryFile(mode="w+b") as tmp:
-        os.dup2(tmp.fileno(), 1)
-        try:
-            if on_text is None:
+    with _capture_lock:
+        sys.stdout.flush()
+        if _capture is None:
+            saved = os.dup(1)
+            tmp = tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 - closed by the last user
+            os.dup2(tmp.fileno(), 1)
+            _capture = _Capture(saved, tmp)
+        capture = _capture
+        capture.users += 1
+        fd = capture.file.fileno()
+        begin = os.fstat(fd).st_size
+    try:
+        if on_text is None:
+            yield out
+        else:
+            with following(fd, on_text, begin):
                 yield out
-            else:
-                with following(tmp.fileno(), on_text):
-                    yield out
-        finally:
+    finally:
+        with _capture_lock:
             sys.stdout.flush()
-            os.dup2(saved, 1)
-            os.close(saved)
-            tmp.seek(0)
-            out.append(tmp.read().decode("utf-8", "replace"))
+            end = os.fstat(fd).st_size
+            out.append(os.pread(fd, end - begin, begin).decode("utf-8", "replace"))
+            capture.users -= 1
+            if capture.users == 0:
+                os.dup2(capture.saved, 1)
+                os.close(capture.saved)
+                capture.file.close()
+                _capture = None
 
 
 Row = tuple[float, float | None, float | None]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -76,13 +77,13 @@ class Incumbent:
 
 
 def wanted(mode: str, arrays: Arrays, backend: Backend) -> bool:
-    """Whether to run the heuristic: ``on``, ``off``, or ``auto`` (big models), on a backend
-    that takes a start and a node limit (the restricted MIPs are bounded by nodes, so that
-    the plan is the same on every run)."""
+    """Whether to run the heuristic: ``on`` (or ``beside``, :mod:`.alongside`), ``off``, or
+    ``auto`` (big models), on a backend that takes a start and a node limit (the restricted
+    MIPs are bounded by nodes, so that the plan is the same on every run)."""
     can = backend.capabilities
     if mode == "off" or not (can.warm_start and can.node_limit) or not arrays.integer.any():
         return False
-    return mode == "on" or int(arrays.integer.sum()) >= MIN_INTEGERS
+    return mode in ("on", "beside") or int(arrays.integer.sum()) >= MIN_INTEGERS
 
 
 def restricted(
@@ -233,9 +234,11 @@ def improve(
     options: Options,
     found: Incumbent,
     neighbourhoods: list[NDArray[np.int64]],
+    on_better: Callable[[Incumbent], None] | None = None,
 ) -> Incumbent:
     """Local search: free each neighbourhood's columns, fix the other integers at the plan,
-    and keep any better plan (each MIP under the plan's cutoff, with a node limit)."""
+    and keep any better plan (each MIP under the plan's cutoff, with a node limit).
+    ``on_better`` receives each better plan as it is found."""
     t0 = time.perf_counter()
     x, value = found.x, found.objective
     ints = np.flatnonzero(arrays.integer)
@@ -260,6 +263,9 @@ def improve(
             better = objective(arrays, got.x)
             if better < value - 1e-9 * max(1.0, abs(value)):
                 x, value = got.x, better
+                if on_better is not None:
+                    seconds = found.seconds + time.perf_counter() - t0
+                    on_better(Incumbent(x, value, found.lp_bound, seconds, found.x_lp))
         if got.interrupted:  # Ctrl-C: keep what was found, start nothing more
             break
     seconds = found.seconds + time.perf_counter() - t0

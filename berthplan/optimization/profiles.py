@@ -10,7 +10,7 @@
     threads = 2
     seed = 1
     verbose = true
-    heuristic = "auto"       # RENS before the full solve: auto (big models), on, off
+    heuristic = "auto"       # RENS before the full solve: auto (big models), on, off, beside
     [extra]                  # passed through to the backend; unknown keys are its error
     mip_heuristic_effort = 0.2
 
@@ -41,11 +41,13 @@ class Profile(BaseModel):
     threads: Annotated[int, Field(ge=1)] | None = Field(None, description="Solver threads.")
     seed: Annotated[int, Field(ge=0)] | None = Field(None, description="Random seed.")
     verbose: bool = Field(True, description="Let the solver write its log.")
-    heuristic: Literal["auto", "on", "off"] = Field(
+    heuristic: Literal["auto", "on", "off", "beside"] = Field(
         "auto",
         description="Find a plan first with RENS (berthplan.optimization.primal) and hand it "
         "to the full solve as a start and cutoff: auto (models with at least "
-        "primal.MIN_INTEGERS integer columns, backends that take a start), on or off.",
+        "primal.MIN_INTEGERS integer columns, backends that take a start), on or off; "
+        "beside: run them in a second thread beside the full solve, which takes each plan "
+        "as it comes (berthplan.optimization.alongside; highs, with a time limit).",
     )
     extra: dict[str, Any] = Field(default_factory=dict, description="Backend-specific options.")
 

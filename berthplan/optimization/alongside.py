@@ -182,18 +182,9 @@ def solve(
     job = _Heuristics(_Stopping(backend, stop), built, arrays, opts, shared)
     thread = threading.Thread(target=job, name="berthplan-heuristics", daemon=True)
     thread.start()
-    full = Options(
-        time_limit=opts.time_limit,
-        gap=opts.gap,
-        threads=opts.threads,
-        seed=opts.seed,
-        verbose=opts.verbose,
-        extra=opts.extra,
-        progress=shared.watch,
-        cutoff=opts.cutoff,
-        prove=True,  # the heuristics look for plans; the full solve works on the bound
-        feed=shared,
-    )
+    # the user's start and cutoff (a sweep's warm start) stay: the full solve keeps the start
+    # if it finds nothing better, and the heuristics' plans come through the feed
+    full = replace(opts, progress=shared.watch, prove=True, feed=shared)
     try:
         result = backend.solve(arrays, full)
     except KeyboardInterrupt:

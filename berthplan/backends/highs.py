@@ -140,9 +140,7 @@ def _take_plans(h: Any, feed: PlanFeed) -> None:
         except Exception:  # an exception inside native code could abort the solve
             logging.getLogger(__name__).warning("a plan could not be handed over", exc_info=True)
 
-    hook = getattr(h, "cbMipUserSolution", None)  # highspy >= 1.12 (the floor)
-    if hook is not None:
-        hook.subscribe(on_query)
+    h.cbMipUserSolution.subscribe(on_query)  # highspy >= 1.12, the floor
 
 
 def _lp(model: Arrays) -> Any:

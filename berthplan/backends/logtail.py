@@ -88,8 +88,8 @@ _capture_lock = threading.Lock()
 def captured_stdout(on_text: TextFn | None = None) -> Iterator[list[str]]:
     """Capture what native solver code writes to file descriptor 1 (its log), as text.
 
-    Captures may overlap, from one thread or several (the default solve runs its heuristics
-    beside the full solve): the first points descriptor 1 at a temporary file and the last
+    Captures may overlap, from one thread or several (``heuristic = "beside"`` runs the
+    heuristics in a thread beside the full solve): the first points descriptor 1 at a temporary file and the last
     points it back, so a capture that ends never hands the descriptor to a file another
     capture has closed. Each capture's text is what was written while it was open, the
     overlapping captures' output included.

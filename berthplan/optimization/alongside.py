@@ -14,8 +14,8 @@ full model) or the relaxation's, whichever is higher.
 It is asked for with the profile's ``heuristic = "beside"`` (a time limit, two threads or
 more allowed and two cores present; otherwise the sequential path runs, as with ``on``). It
 is not the default: measured on national-sl with two cores (benchmarks/README.md, run AE),
-the two HiGHS solves slow each other down (the full solve's presolve and root LP took 246 s
-instead of 142 s, the heuristics' LP 66-77 s instead of about 50), and the default's
+the two HiGHS solves slow each other down (the full solve's presolve and root LP took 247 s
+instead of about 140 s, the heuristics' LP 66-77 s instead of 56 s alone), and the default's
 sequential path ended nearer 1 % (1.008 % against 1.07-1.11 %). Its plan also depends on when
 each plan reaches the full solve, that is on timing, where the sequential path's plan is the
 same on every run.
@@ -188,11 +188,11 @@ def solve(
     try:
         result = backend.solve(arrays, full)
     except KeyboardInterrupt:
-        _halt(thread, stop)
         if shared.x is None:
             raise
         result = Result(Status.NO_SOLUTION, message="interrupted", interrupted=True)
-    _halt(thread, stop)
+    finally:  # whatever ended the full solve, the heuristics end with it
+        _halt(thread, stop)
     if job.error is not None:
         raise job.error
     return merged(result, arrays, shared, opts.gap), shared.seconds
@@ -214,9 +214,8 @@ def merged(result: Result, arrays: Arrays, shared: Shared, gap: float | None) ->
     the highest true bound seen (the full solve's, the relaxation's), never above the plan,
     and the status ``optimal`` only when that plan is within ``gap`` of that bound.
     """
-    own = result.has_solution and result.x is not None and feasible(arrays, result.x)
     plans: list[tuple[float, int, NDArray[np.float64]]] = []
-    if own and result.x is not None:
+    if result.has_solution and result.x is not None and feasible(arrays, result.x):
         plans.append((objective(arrays, result.x), 0, result.x))
     if shared.x is not None:
         plans.append((shared.value, 1, shared.x))
@@ -225,10 +224,10 @@ def merged(result: Result, arrays: Arrays, shared: Shared, gap: float | None) ->
     if result.status == Status.INFEASIBLE:  # a checked plan says otherwise
         log.warning("the full solve reported infeasible; the heuristics' plan is kept")
     value, source, x = min(plans, key=lambda p: (p[0], p[1]))
-    bounds = [shared.bound]
+    best = shared.bound
     if result.bound is not None and math.isfinite(result.bound):
-        bounds.append(result.bound)
-    bound = min(max(bounds), value) if math.isfinite(max(bounds)) else None
+        best = max(best, result.bound)
+    bound = min(best, value) if math.isfinite(best) else None
     found_gap = relative_gap(value, bound)
     proven = found_gap is not None and found_gap <= (gap or 0.0) + 1e-9
     if source == 0 and result.status == Status.OPTIMAL:

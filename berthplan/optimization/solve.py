@@ -364,8 +364,8 @@ class Budget:
     folder) is reserved up front, in proportion to the model's size (measured: the check of
     a national plan, 1.2 M nonzeros, takes 1.6 s on the development machine; with queue
     pools, 2.1 M nonzeros and 2.9 M elements in all, recomputing and checking took 11.2 s
-    right after a 600-s solve, 3.9 us an element: the reserve allows 5 us, and the stop of a
-    solver at the deadline, about 2 s, comes out of the slack).
+    right after a 600-s solve, 3.9 us an element: the reserve allows 5 us, which also leaves
+    room for the 2 s or so a solver takes to stop at the deadline).
     """
 
     def __init__(self, limit: float | None, started: float) -> None:
